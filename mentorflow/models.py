@@ -1,0 +1,441 @@
+"""Pydantic models that cross process boundaries: workflow inputs, updates,
+signals, queries and activity arguments.
+
+Each workflow, activity, update and signal takes exactly one of these, so that
+fields can be added later (with defaults) without breaking running workflows.
+Durations are ``timedelta`` and travel as ISO 8601 (``P14D``, ``PT30S``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+# --------------------------------------------------------------------------- people
+
+
+class Role(StrEnum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+
+
+class Participant(BaseModel):
+    employee_id: str
+    email: str
+    name: str
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+
+# --------------------------------------------------------------------------- program
+
+NAMED_CADENCES: dict[str, timedelta] = {
+    "weekly": timedelta(weeks=1),
+    "biweekly": timedelta(weeks=2),
+    # A month is taken as four weeks so that check-ins fall on the same weekday.
+    "monthly": timedelta(weeks=4),
+}
+
+
+class ProgramSettings(BaseModel):
+    """The part of a program's configuration that one mentorship needs."""
+
+    program_name: str = "Mentoring program"
+    program_manager_email: str = "hr@localhost"
+    cadence: str = "biweekly"
+    duration: timedelta = timedelta(days=182)
+    introduction_timeout: timedelta = timedelta(days=7)
+    goals_timeout: timedelta = timedelta(days=14)
+    checkin_window: timedelta = timedelta(days=3)
+    survey_window: timedelta = timedelta(days=7)
+    #: Local time at which check-ins go out (cadences of a day or more only).
+    checkin_local_time: time = time(9, 0)
+    #: Consecutive missed or not-met check-ins that make a pair "at risk".
+    at_risk_streak: int = Field(default=2, ge=1)
+    #: Ceiling on check-ins in one workflow run before continue-as-new (besides
+    #: the server's own suggestion); keeps histories small for years-long pairs.
+    max_checkins_per_run: int = Field(default=26, ge=1)
+
+    @field_validator("cadence")
+    @classmethod
+    def _cadence(cls, value: str) -> str:
+        if value in NAMED_CADENCES:
+            return value
+        from pydantic import TypeAdapter
+
+        try:
+            period = TypeAdapter(timedelta).validate_python(value)
+        except Exception as exc:
+            raise ValueError(
+                "cadence must be weekly, biweekly, monthly or an ISO 8601 duration"
+            ) from exc
+        if period <= timedelta(0):
+            raise ValueError("cadence must be positive")
+        return value
+
+    @model_validator(mode="after")
+    def _windows_fit(self) -> ProgramSettings:
+        if self.checkin_window > self.cadence_period:
+            raise ValueError("checkin_window must not be longer than the cadence")
+        if self.duration < self.cadence_period:
+            raise ValueError("duration must be at least one cadence")
+        return self
+
+    @property
+    def cadence_period(self) -> timedelta:
+        if self.cadence in NAMED_CADENCES:
+            return NAMED_CADENCES[self.cadence]
+        from pydantic import TypeAdapter
+
+        return TypeAdapter(timedelta).validate_python(self.cadence)
+
+    @property
+    def aligns_to_local_time(self) -> bool:
+        """Day-scale cadences go out at 09:00 local; the demo's seconds do not."""
+        return self.cadence_period >= timedelta(days=1)
+
+
+# --------------------------------------------------------------------------- goals
+
+
+class MilestoneStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class Milestone(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    target_date: date
+    status: MilestoneStatus = MilestoneStatus.NOT_STARTED
+
+
+class Goal(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    milestones: list[Milestone] = Field(min_length=1, max_length=5)
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+class Phase(StrEnum):
+    INTRODUCTION = "introduction"
+    GOALS = "goals"
+    CHECKINS = "checkins"
+    FINAL_SURVEY = "final_survey"
+    CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    GRADUATED = "graduated"
+    NOT_STARTED = "not_started"  # introduction timed out
+    DECLINED = "declined"  # one side declined the introduction
+    ENDED_EARLY = "ended_early"
+    PARTICIPANT_LEFT = "participant_left"
+
+
+class MeetingStatus(StrEnum):
+    YES = "yes"
+    NO = "no"
+    RESCHEDULED = "rescheduled"
+
+
+class CheckInOutcome(StrEnum):
+    HELD = "held"
+    RESCHEDULED = "rescheduled"
+    NOT_MET = "not_met"
+    MISSED = "missed"  # nobody answered
+
+
+class SurveyKind(StrEnum):
+    MIDPOINT = "midpoint"
+    FINAL = "final"
+
+
+class WouldMentor(StrEnum):
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"
+
+
+class MentorshipState(BaseModel):
+    """What is carried over continue-as-new (everything else is derived)."""
+
+    phase: Phase = Phase.INTRODUCTION
+    confirmed: list[str] = []
+    goals: list[Goal] = []
+    goals_agreed_at: datetime | None = None
+    checkins_start: datetime | None = None
+    next_checkin: int = 1
+    checkins_held: int = 0
+    checkins_missed: int = 0
+    missed_streak: int = 0
+    at_risk: bool = False
+    midpoint_done: bool = False
+    #: Time spent paused so far; pushes every later date back by as much.
+    paused_total: timedelta = timedelta(0)
+    value_ratings: list[int] = []
+
+
+class MentorshipInput(BaseModel):
+    cohort: str
+    program: ProgramSettings
+    mentor: Participant
+    mentee: Participant
+    #: Set only by continue-as-new.
+    state: MentorshipState | None = None
+
+    @model_validator(mode="after")
+    def _two_people(self) -> MentorshipInput:
+        if self.mentor.employee_id == self.mentee.employee_id:
+            raise ValueError("a mentor cannot mentor themselves")
+        return self
+
+    @property
+    def workflow_id(self) -> str:
+        return mentorship_workflow_id(self.cohort, self.mentor.employee_id, self.mentee.employee_id)
+
+
+def mentorship_workflow_id(cohort: str, mentor_id: str, mentee_id: str) -> str:
+    return f"mentorship:{cohort}:{mentor_id}:{mentee_id}"
+
+
+class MentorshipResult(BaseModel):
+    mentorship_id: str
+    outcome: Outcome
+    reason: str = ""
+    checkins_held: int = 0
+    checkins_missed: int = 0
+    goals: int = 0
+    milestones_done: int = 0
+    milestones_total: int = 0
+    mean_value: float | None = None
+
+
+# --------------------------------------------------------------------------- updates / signals
+# Every participant action names who acts (``by``) so that the update validator
+# can reject someone outside the pair before the action enters history.
+
+
+class IntroductionAnswer(BaseModel):
+    by: str
+    accept: bool
+    reason: str = ""
+
+
+class GoalProposal(BaseModel):
+    by: str
+    goals: list[Goal] = Field(min_length=1, max_length=3)
+
+
+class GoalReview(BaseModel):
+    by: str
+    agree: bool
+    comment: str = ""
+
+
+class CheckInAnswer(BaseModel):
+    by: str
+    number: int
+    met: MeetingStatus
+    value: int | None = Field(default=None, ge=1, le=5)
+    #: Milestone key ``"{goal}.{milestone}"`` (0-based) to its new status.
+    milestone_progress: dict[str, MilestoneStatus] = {}
+    challenges: str = ""
+    wins: str = ""
+    upcoming_decisions: str = ""
+    introductions: str = ""
+    blockers: str = ""
+    notes: str = ""
+
+
+class SurveyAnswer(BaseModel):
+    by: str
+    kind: SurveyKind
+    rating: int = Field(ge=1, le=5)
+    gained: str = ""
+    #: Midpoint: "is the relationship working for you?"
+    working_well: bool | None = None
+    goals_achieved: int | None = Field(default=None, ge=0)
+    #: Mentee, final survey: "would you mentor others?"
+    would_mentor: WouldMentor | None = None
+    comments: str = ""
+
+
+class EndRequest(BaseModel):
+    by: str  # an employee id in the pair, or "hr"
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PauseRequest(BaseModel):
+    by: str
+    reason: str = ""
+
+
+class ResumeRequest(BaseModel):
+    by: str
+
+
+class ParticipantLeft(BaseModel):
+    employee_id: str
+    reason: str = "left the organisation"
+
+
+class ActionReceipt(BaseModel):
+    """What an update returns to the page that submitted it."""
+
+    accepted: bool = True
+    message: str
+
+
+# --------------------------------------------------------------------------- query
+
+
+class CheckInView(BaseModel):
+    number: int
+    #: Per participant: when their window opens and closes.
+    opens: dict[str, datetime] = {}
+    closes: dict[str, datetime] = {}
+    answered_by: list[str] = []
+    outcome: CheckInOutcome | None = None
+
+
+class SurveyView(BaseModel):
+    kind: SurveyKind
+    closes: datetime | None = None
+    answered_by: list[str] = []
+    done: bool = False
+
+
+class MentorshipSnapshot(BaseModel):
+    mentorship_id: str
+    cohort: str
+    phase: Phase
+    paused: bool
+    mentor: Participant
+    mentee: Participant
+    confirmed: list[str]
+    goals: list[Goal]
+    goals_proposed: bool
+    goals_feedback: str = ""
+    checkins: list[CheckInView]
+    checkins_held: int
+    checkins_missed: int
+    missed_streak: int
+    at_risk: bool
+    surveys: list[SurveyView]
+    next_event_at: datetime | None
+    outcome: Outcome | None = None
+    outcome_reason: str = ""
+
+
+# --------------------------------------------------------------------------- activities
+
+
+class LinkSpec(BaseModel):
+    """A signed link that the email activity mints for its message."""
+
+    name: str  # key in the template's ``links`` mapping
+    purpose: Literal["introduction", "goals", "review", "checkin", "survey", "end"]
+    participant_id: str
+    ref: str = ""  # check-in number or survey kind
+    expires_at: datetime
+
+
+class EmailRequest(BaseModel):
+    #: Deterministic, e.g. ``mentorship:{id}:checkin:{n}:{participant}``: unique in
+    #: the outbox and the source of the Message-ID, so a retry never sends twice.
+    idempotency_key: str
+    template: str
+    to: Participant
+    mentorship_id: str | None = None
+    context: dict[str, Any] = {}
+    links: list[LinkSpec] = []
+    cc: list[str] = []
+
+
+class EmailReceipt(BaseModel):
+    message_id: str
+    already_sent: bool
+
+
+class MentorshipEvent(BaseModel):
+    """One step of a mentorship, recorded in the store's read model."""
+
+    mentorship_id: str
+    kind: str
+    at: datetime
+    actor: str | None = None
+    detail: dict[str, Any] = {}
+
+
+class MentorshipRecord(BaseModel):
+    mentorship_id: str
+    cohort: str
+    program: ProgramSettings
+    mentor: Participant
+    mentee: Participant
+    started_at: datetime
+
+
+class GoalsRecord(BaseModel):
+    mentorship_id: str
+    goals: list[Goal]
+    agreed_at: datetime | None
+    proposed_by: str
+
+
+class CheckInOpened(BaseModel):
+    mentorship_id: str
+    number: int
+    due_date: date
+    opens: dict[str, datetime]
+    closes: dict[str, datetime]
+
+
+class CheckInAnswerRecord(BaseModel):
+    mentorship_id: str
+    answer: CheckInAnswer
+    submitted_at: datetime
+
+
+class CheckInClosed(BaseModel):
+    mentorship_id: str
+    number: int
+    outcome: CheckInOutcome
+    closed_at: datetime
+
+
+class SurveyAnswerRecord(BaseModel):
+    mentorship_id: str
+    role: Role
+    answer: SurveyAnswer
+    submitted_at: datetime
+
+
+class StatusRecord(BaseModel):
+    mentorship_id: str
+    phase: Phase
+    paused: bool = False
+    outcome: Outcome | None = None
+    reason: str = ""
+    at: datetime
+    result: MentorshipResult | None = None

