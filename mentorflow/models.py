@@ -314,6 +314,8 @@ class CheckInView(BaseModel):
     #: Per participant: when their window opens and closes.
     opens: dict[str, datetime] = {}
     closes: dict[str, datetime] = {}
+    #: Who may answer right now (their window is open).
+    open_for: list[str] = []
     answered_by: list[str] = []
     outcome: CheckInOutcome | None = None
 

@@ -89,7 +89,7 @@ class SmtpRecorder:
     messages: list[EmailMessage] = field(default_factory=list)
     fail_next: list[str] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server, session, envelope) -> str:
         if self.fail_next:
             return self.fail_next.pop(0)
         msg = message_from_bytes(envelope.content, policy=policy.default)
@@ -100,15 +100,15 @@ class SmtpRecorder:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in str(m["To"])]
 
-    async def wait_for(self, predicate, timeout: float = 20.0) -> EmailMessage:  # type: ignore[no-untyped-def]
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def wait_for(self, predicate, within: float = 20.0) -> EmailMessage:  # type: ignore[no-untyped-def]
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             for m in self.messages:
                 if predicate(m):
                     return m
             if asyncio.get_running_loop().time() > deadline:
                 subjects = [str(m["Subject"]) for m in self.messages]
-                raise AssertionError(f"no matching mail within {timeout}s; got {subjects}")
+                raise AssertionError(f"no matching mail within {within}s; got {subjects}")
             await asyncio.sleep(0.05)
 
 

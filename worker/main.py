@@ -1,0 +1,77 @@
+"""The worker process: one Temporal client, the activities built once with
+their engine and SMTP pool, and every workflow of mentorflow registered on the
+task queue from settings."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.email import EmailActivities
+from activities.store import StoreActivities
+from mentorflow.settings import Settings
+from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
+from workflows import ALL_WORKFLOWS
+
+
+def store_activities(store: StoreActivities) -> list[object]:
+    return [
+        store.record_mentorship_started,
+        store.record_event,
+        store.record_goals,
+        store.record_checkin_opened,
+        store.record_checkin_answer,
+        store.record_checkin_closed,
+        store.record_survey_answer,
+        store.record_status,
+    ]
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.resolved_temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+@asynccontextmanager
+async def running_worker(
+    client: Client, settings: Settings, task_queue: str | None = None
+) -> AsyncIterator[Worker]:
+    """Run a worker for the duration of the block, then shut it down cleanly
+    (in-flight activities finish) and release the database and SMTP pool."""
+    upgrade(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url)
+    sessions = make_sessionmaker(engine)
+    email = EmailActivities(settings, sessions)
+    store = StoreActivities(sessions)
+    worker = Worker(
+        client,
+        task_queue=task_queue or settings.temporal_task_queue,
+        workflows=ALL_WORKFLOWS,
+        activities=[email.send_email, *store_activities(store)],
+    )
+    try:
+        async with worker:
+            yield worker
+    finally:
+        await email.close()
+        engine.dispose()
+
+
+async def run_worker(settings: Settings) -> None:
+    """``mentorflow worker``: run until SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    client = await connect(settings)
+    async with running_worker(client, settings):
+        await stop.wait()

@@ -1,0 +1,965 @@
+"""MentorshipWorkflow: one mentor–mentee pair from introduction to graduation.
+
+introduction (both confirm, one reminder, timeout) → goals (the mentee proposes,
+the mentor agrees or asks for changes, reminders, deadline) → check-ins every
+cadence at 09:00 in each participant's time zone (window, one reminder, a streak
+of missed ones alerts HR), with a mid-point survey → final survey → graduation.
+At any time: pause / resume (leave pushes every later date back), end early,
+or a participant leaving the organisation.
+
+People act through validated updates, so an answer for a closed window or from
+someone outside the pair is rejected before it enters history. Every step is
+recorded in the store and every email is sent through activities.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.email import EmailActivities
+    from activities.store import StoreActivities
+    from mentorflow import schedule
+    from mentorflow.models import (
+        ActionReceipt,
+        CheckInAnswer,
+        CheckInAnswerRecord,
+        CheckInClosed,
+        CheckInOpened,
+        CheckInOutcome,
+        CheckInView,
+        EmailRequest,
+        EndRequest,
+        Goal,
+        GoalProposal,
+        GoalReview,
+        GoalsRecord,
+        IntroductionAnswer,
+        LinkSpec,
+        MentorshipEvent,
+        MentorshipInput,
+        MentorshipRecord,
+        MentorshipResult,
+        MentorshipSnapshot,
+        MentorshipState,
+        Outcome,
+        Participant,
+        ParticipantLeft,
+        PauseRequest,
+        Phase,
+        ResumeRequest,
+        Role,
+        StatusRecord,
+        SurveyAnswer,
+        SurveyAnswerRecord,
+        SurveyKind,
+        SurveyView,
+    )
+
+HR = "hr"
+STORE_TIMEOUT = timedelta(seconds=30)
+EMAIL_TIMEOUT = timedelta(minutes=2)
+# Store and mail outages delay the lifecycle; they never lose a step or a mail.
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    non_retryable_error_types=["PermanentMailError"],
+)
+
+
+@workflow.defn
+class MentorshipWorkflow:
+    @workflow.init
+    def __init__(self, input: MentorshipInput) -> None:
+        self._input = input
+        self._program = input.program
+        self._id = workflow.info().workflow_id
+        self._state: MentorshipState = input.state or MentorshipState()
+        self._paused = False
+        self._pause_started: datetime | None = None
+        self._outcome: Outcome | None = None
+        self._outcome_reason = ""
+        self._ended_by: str | None = None
+        self._declines: dict[str, str] = {}
+        self._proposal: list[Goal] | None = None
+        #: The proposal the mentor sent back, to prefill the mentee's next one.
+        self._returned: list[Goal] = []
+        self._proposal_round = 0
+        self._feedback = ""
+        self._checkins: dict[int, CheckInView] = {}
+        self._open: dict[int, set[str]] = {}
+        self._sent: dict[int, set[str]] = {}
+        self._answers: dict[int, dict[str, CheckInAnswer]] = {}
+        self._surveys: dict[SurveyKind, SurveyView] = {}
+        self._survey_answers: dict[SurveyKind, dict[str, SurveyAnswer]] = {}
+        self._deadlines: list[datetime] = []
+
+    # ------------------------------------------------------------------ run
+
+    @workflow.run
+    async def run(self, input: MentorshipInput) -> MentorshipResult:
+        if input.state is None:
+            await self._store(
+                StoreActivities.record_mentorship_started,
+                MentorshipRecord(
+                    mentorship_id=self._id,
+                    cohort=input.cohort,
+                    program=self._program,
+                    mentor=input.mentor,
+                    mentee=input.mentee,
+                    started_at=workflow.now(),
+                ),
+            )
+        if self._state.phase == Phase.INTRODUCTION:
+            await self._introduction()
+        if self._state.phase == Phase.GOALS and not self._outcome:
+            await self._goals()
+        if self._state.phase == Phase.CHECKINS and not self._outcome:
+            await self._checkins()
+        if self._state.phase == Phase.FINAL_SURVEY and not self._outcome:
+            await self._survey(SurveyKind.FINAL, self._term_end())
+        result = await self._close()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return result
+
+    # ------------------------------------------------------------------ phases
+
+    async def _introduction(self) -> None:
+        start = self._timeline_now()
+        deadline = start + self._program.introduction_timeout
+        await self._record_phase(Phase.INTRODUCTION)
+        for person in self._people():
+            await self._email(
+                "introduction",
+                person,
+                f"introduction:{person.employee_id}",
+                {
+                    "mentor": self._dump(self._input.mentor),
+                    "mentee": self._dump(self._input.mentee),
+                    "respond_by": self._shown(deadline).isoformat(),
+                },
+                links=[self._link("respond", "introduction", person, "", deadline)],
+            )
+
+        def settled() -> bool:
+            return bool(self._declines) or len(self._state.confirmed) == 2
+
+        if not await self._wait_until(start + self._program.introduction_timeout / 2, settled):
+            for person, _partner, _role in self._sides():
+                if person.employee_id not in self._state.confirmed and not self._outcome:
+                    await self._email(
+                        "introduction_reminder",
+                        person,
+                        f"introduction:{person.employee_id}:reminder",
+                        {
+                            "mentor": self._dump(self._input.mentor),
+                            "mentee": self._dump(self._input.mentee),
+                            "respond_by": self._shown(deadline).isoformat(),
+                        },
+                        links=[self._link("respond", "introduction", person, "", deadline)],
+                    )
+            await self._wait_until(deadline, settled)
+        if self._outcome:
+            return
+        if self._declines:
+            by, reason = next(iter(self._declines.items()))
+            self._end(Outcome.DECLINED, reason, by)
+        elif len(self._state.confirmed) < 2:
+            self._end(Outcome.NOT_STARTED, "The introduction was not confirmed in time.", None)
+        else:
+            self._state.phase = Phase.GOALS
+
+    async def _goals(self) -> None:
+        start = self._timeline_now()
+        deadline = start + self._program.goals_timeout
+        halfway = start + self._program.goals_timeout / 2
+        mentor, mentee = self._input.mentor, self._input.mentee
+        await self._record_phase(Phase.GOALS)
+        await self._send_goals_request(deadline)
+        reminded = False
+        while self._state.goals_agreed_at is None and not self._outcome:
+            round_seen = self._proposal_round
+            waiting_for = "review" if self._proposal is not None else "propose"
+
+            def moved(round_seen: int = round_seen) -> bool:
+                return self._state.goals_agreed_at is not None or self._proposal_round != round_seen
+
+            if await self._wait_until(deadline if reminded else halfway, moved):
+                if self._state.goals_agreed_at is None and not self._outcome:
+                    # Someone acted: the ball is now in the other court.
+                    if self._proposal is not None:
+                        await self._send_goals_review(deadline)
+                    else:
+                        await self._send_goals_request(deadline)
+                continue
+            if self._outcome:
+                return
+            if not reminded:
+                reminded = True
+                person = mentor if waiting_for == "review" else mentee
+                purpose = "review" if waiting_for == "review" else "goals"
+                await self._email(
+                    "goals_reminder",
+                    person,
+                    f"goals:{self._proposal_round}:reminder",
+                    {"deadline": self._shown(deadline).isoformat(), "waiting_for": waiting_for},
+                    links=[self._link(purpose, purpose, person, "", deadline)],
+                )
+                continue
+            break  # deadline passed
+        if self._outcome:
+            return
+        if self._state.goals_agreed_at is None:
+            if self._proposal is not None:
+                # The mentor let the deadline pass without objecting: the mentee's
+                # last proposal stands, so the pair is not held back.
+                await self._agree_goals(self._proposal, by=None)
+            else:
+                for person, _partner, _role in self._sides():
+                    await self._email(
+                        "goals_missing", person, f"goals:missing:{person.employee_id}"
+                    )
+                await self._event("goals_missing")
+        self._state.checkins_start = self._timeline_now()
+        self._state.phase = Phase.CHECKINS
+        if self._state.goals:
+            planned = schedule.planned_checkins(self._program)
+            first = self._shown(schedule.checkin_due(self._program, self._state.checkins_start, 1))
+            for person, _partner, _role in self._sides():
+                await self._email(
+                    "goals_agreed",
+                    person,
+                    f"goals:agreed:{person.employee_id}",
+                    {
+                        "goals": self._dump_goals(),
+                        "first_checkin_at": first.isoformat(),
+                        "cadence": schedule.cadence_text(self._program),
+                        "checkins_planned": planned,
+                        "calendar": {
+                            "first_at": first.isoformat(),
+                            "period_seconds": int(self._program.cadence_period.total_seconds()),
+                            "count": planned,
+                            "summary": f"Mentoring check-in: {mentor.name} & {mentee.name}",
+                        },
+                    },
+                )
+
+    async def _checkins(self) -> None:
+        assert self._state.checkins_start is not None
+        planned = schedule.planned_checkins(self._program)
+        await self._record_phase(Phase.CHECKINS)
+        midpoint: asyncio.Task[None] | None = None
+        if not self._state.midpoint_done:
+            midpoint = asyncio.create_task(
+                self._survey(SurveyKind.MIDPOINT, self._term_start() + self._program.duration / 2)
+            )
+        held_this_run = 0
+        while self._state.next_checkin <= planned and not self._outcome:
+            await self._checkin(self._state.next_checkin)
+            self._state.next_checkin += 1
+            held_this_run += 1
+            history_full = (
+                workflow.info().is_continue_as_new_suggested()
+                or held_this_run >= self._program.max_checkins_per_run
+            )
+            if (
+                history_full
+                and self._state.next_checkin <= planned
+                and not self._outcome
+                and not self._paused
+                and (midpoint is None or midpoint.done())
+            ):
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._input.model_copy(update={"state": self._state}))
+        if midpoint is not None:
+            await midpoint
+        if not self._outcome:
+            self._state.phase = Phase.FINAL_SURVEY
+            await self._record_phase(Phase.FINAL_SURVEY)
+
+    async def _checkin(self, number: int) -> None:
+        assert self._state.checkins_start is not None
+        due = schedule.checkin_due(self._program, self._state.checkins_start, number)
+        window = self._program.checkin_window
+        opens = {
+            p.employee_id: schedule.local_send_time(self._program, due, p.timezone)
+            for p in (self._input.mentor, self._input.mentee)
+        }
+        view = CheckInView(
+            number=number,
+            opens={pid: self._shown(t) for pid, t in opens.items()},
+            closes={pid: self._shown(t + window) for pid, t in opens.items()},
+        )
+        self._checkins[number] = view
+        self._open[number] = set()
+        self._sent[number] = set()
+        self._answers[number] = {}
+        await self._store(
+            StoreActivities.record_checkin_opened,
+            CheckInOpened(
+                mentorship_id=self._id,
+                number=number,
+                due_date=self._shown(due).date(),
+                opens=view.opens,
+                closes=view.closes,
+            ),
+        )
+        await asyncio.gather(
+            *(self._checkin_for(number, p, opens[p.employee_id]) for p in self._people())
+        )
+        if not self._sent[number] and self._outcome:
+            return  # ended before this check-in went out
+        outcome = schedule.checkin_outcome([a.met for a in self._answers[number].values()])
+        view.outcome = outcome
+        await self._close_checkin(number, outcome)
+
+    async def _checkin_for(self, number: int, person: Participant, opens: datetime) -> None:
+        window = self._program.checkin_window
+        await self._wait_until(opens)
+        if self._outcome:
+            return
+        view = self._checkins[number]
+        view.opens[person.employee_id] = workflow.now()
+        view.closes[person.employee_id] = workflow.now() + window
+        self._open[number].add(person.employee_id)
+        self._sent[number].add(person.employee_id)
+        context = self._checkin_context(number, opens + window)
+        links = [
+            self._link("checkin", "checkin", person, str(number), opens + 2 * window),
+            self._link("manage", "end", person, "", self._term_end() + self._program.survey_window),
+        ]
+        key = f"checkin:{number}:{person.employee_id}"
+        await self._email("checkin", person, key, context, links=links)
+
+        def answered() -> bool:
+            return person.employee_id in self._answers[number]
+
+        if not await self._wait_until(opens + window / 2, answered) and not self._outcome:
+            await self._email("checkin_reminder", person, f"{key}:reminder", context, links=links)
+            await self._wait_until(opens + window, answered)
+        # The window stays open to the end even after an answer, so that the
+        # validator can tell "already answered" from "closed".
+        if answered() and not self._outcome:
+            await self._wait_until(opens + window)
+        self._open[number].discard(person.employee_id)
+
+    async def _close_checkin(self, number: int, outcome: CheckInOutcome) -> None:
+        state = self._state
+        if outcome == CheckInOutcome.HELD:
+            state.checkins_held += 1
+        elif outcome in (CheckInOutcome.MISSED, CheckInOutcome.NOT_MET):
+            state.checkins_missed += 1
+        state.missed_streak = schedule.next_streak(state.missed_streak, outcome)
+        await self._store(
+            StoreActivities.record_checkin_closed,
+            CheckInClosed(
+                mentorship_id=self._id,
+                number=number,
+                outcome=outcome,
+                closed_at=workflow.now(),
+            ),
+        )
+        if state.missed_streak == 0:
+            state.at_risk = False
+        if state.missed_streak >= self._program.at_risk_streak and not state.at_risk:
+            state.at_risk = True
+            recent = [
+                {"number": v.number, "outcome": v.outcome.value}
+                for v in sorted(self._checkins.values(), key=lambda v: v.number)[-5:]
+                if v.outcome is not None
+            ]
+            await self._email(
+                "at_risk",
+                self._program_manager(),
+                f"at_risk:{number}",
+                {
+                    "mentor": self._dump(self._input.mentor),
+                    "mentee": self._dump(self._input.mentee),
+                    "streak": state.missed_streak,
+                    "recent": recent,
+                    "cohort": self._input.cohort,
+                },
+                role="hr",
+            )
+            await self._event("at_risk", detail={"streak": state.missed_streak, "number": number})
+
+    async def _survey(self, kind: SurveyKind, at: datetime) -> None:
+        await self._wait_until(at)
+        if self._outcome:
+            return
+        window = self._program.survey_window
+        view = SurveyView(kind=kind, closes=self._shown(at + window))
+        self._surveys[kind] = view
+        self._survey_answers[kind] = {}
+
+        def everyone_answered() -> bool:
+            return len(self._survey_answers[kind]) == 2
+
+        async def send(template: str, person: Participant, suffix: str) -> None:
+            await self._email(
+                template,
+                person,
+                f"survey:{kind.value}:{person.employee_id}{suffix}",
+                {"kind": kind.value, "closes_at": self._shown(at + window).isoformat()},
+                links=[self._link("survey", "survey", person, kind.value, at + 2 * window)],
+            )
+
+        for person in self._people():
+            await send("survey", person, "")
+        if not await self._wait_until(at + window / 2, everyone_answered) and not self._outcome:
+            for person in self._people():
+                if person.employee_id not in self._survey_answers[kind]:
+                    await send("survey_reminder", person, ":reminder")
+            await self._wait_until(at + window, everyone_answered)
+        view.done = True
+        if kind == SurveyKind.MIDPOINT:
+            self._state.midpoint_done = True
+
+    async def _close(self) -> MentorshipResult:
+        outcome = self._outcome or Outcome.GRADUATED
+        done, total = schedule.milestone_counts(self._state.goals)
+        ratings = self._state.value_ratings
+        result = MentorshipResult(
+            mentorship_id=self._id,
+            outcome=outcome,
+            reason=self._outcome_reason,
+            checkins_held=self._state.checkins_held,
+            checkins_missed=self._state.checkins_missed,
+            goals=len(self._state.goals),
+            milestones_done=done,
+            milestones_total=total,
+            mean_value=round(sum(ratings) / len(ratings), 2) if ratings else None,
+        )
+        self._state.phase = Phase.CLOSED
+        if outcome == Outcome.GRADUATED:
+            final = self._survey_answers.get(SurveyKind.FINAL, {})
+            for person, partner, _role in self._sides():
+                partner_answer = final.get(partner.employee_id)
+                await self._email(
+                    "graduation",
+                    person,
+                    f"graduation:{person.employee_id}",
+                    {
+                        "goals": self._dump_goals(),
+                        "checkins_held": result.checkins_held,
+                        "checkins_planned": schedule.planned_checkins(self._program),
+                        "milestones_done": done,
+                        "milestones_total": total,
+                        "mean_value": result.mean_value,
+                        "gained": partner_answer.gained if partner_answer else "",
+                    },
+                )
+        else:
+            await self._farewell(outcome)
+        await self._store(
+            StoreActivities.record_status,
+            StatusRecord(
+                mentorship_id=self._id,
+                phase=Phase.CLOSED,
+                outcome=outcome,
+                reason=self._outcome_reason,
+                at=workflow.now(),
+                result=result,
+            ),
+        )
+        return result
+
+    async def _farewell(self, outcome: Outcome) -> None:
+        """Tell the people who remain, kindly, and HR, plainly."""
+        by = self._person(self._ended_by) if self._ended_by not in (None, HR) else None
+        by_name = by.name if by else ("the program team" if self._ended_by == HR else "")
+        for person, _partner, _role in self._sides():
+            if outcome == Outcome.PARTICIPANT_LEFT and person.employee_id == self._ended_by:
+                continue
+            # The partner of someone who declined or left hears a kind note, not
+            # the raw reason; a no-fault early end shares the reason given.
+            share_reason = outcome in (Outcome.ENDED_EARLY, Outcome.NOT_STARTED)
+            await self._email(
+                "mentorship_ended",
+                person,
+                f"ended:{person.employee_id}",
+                {
+                    "outcome": outcome.value,
+                    "by_name": by_name,
+                    "reason": self._outcome_reason if share_reason else "",
+                },
+            )
+        await self._email(
+            "hr_notice",
+            self._program_manager(),
+            "ended:hr",
+            {
+                "subject": f"Mentorship {outcome.value.replace('_', ' ')}",
+                "mentor": self._dump(self._input.mentor),
+                "mentee": self._dump(self._input.mentee),
+                "outcome": outcome.value,
+                "reason": self._outcome_reason,
+                "cohort": self._input.cohort,
+            },
+            role="hr",
+        )
+
+    # ------------------------------------------------------------------ updates
+
+    @workflow.update
+    async def confirm_introduction(self, answer: IntroductionAnswer) -> ActionReceipt:
+        if answer.accept:
+            self._state.confirmed.append(answer.by)
+            kind, message = "introduction_confirmed", "Thank you, your introduction is confirmed."
+        else:
+            self._declines[answer.by] = answer.reason or "declined the introduction"
+            kind, message = "introduction_declined", "Thank you for letting us know."
+        await self._event(kind, actor=answer.by, detail={"reason": answer.reason})
+        return ActionReceipt(message=message)
+
+    @confirm_introduction.validator
+    def _validate_introduction(self, answer: IntroductionAnswer) -> None:
+        self._require_member(answer.by)
+        self._require_phase(Phase.INTRODUCTION)
+        if answer.by in self._state.confirmed or answer.by in self._declines:
+            raise ValueError("You have already answered this introduction.")
+        if not answer.accept and not answer.reason.strip():
+            raise ValueError("Please give a short reason for declining.")
+
+    @workflow.update
+    async def propose_goals(self, proposal: GoalProposal) -> ActionReceipt:
+        self._proposal = proposal.goals
+        self._proposal_round += 1
+        self._feedback = ""
+        await self._store(
+            StoreActivities.record_goals,
+            GoalsRecord(
+                mentorship_id=self._id,
+                goals=proposal.goals,
+                agreed_at=None,
+                proposed_by=proposal.by,
+            ),
+        )
+        return ActionReceipt(message="Your goals are on their way to your mentor for review.")
+
+    @propose_goals.validator
+    def _validate_proposal(self, proposal: GoalProposal) -> None:
+        self._require_member(proposal.by)
+        self._require_phase(Phase.GOALS)
+        if proposal.by != self._input.mentee.employee_id:
+            raise ValueError("Only the mentee proposes the goals.")
+        if self._proposal is not None:
+            raise ValueError("Your goals are already with your mentor for review.")
+
+    @workflow.update
+    async def review_goals(self, review: GoalReview) -> ActionReceipt:
+        assert self._proposal is not None
+        if review.agree:
+            await self._agree_goals(self._proposal, by=review.by)
+            return ActionReceipt(message="The goals are agreed. Check-ins start soon.")
+        self._feedback = review.comment
+        self._returned, self._proposal = self._proposal, None
+        self._proposal_round += 1
+        await self._event(
+            "goals_changes_requested", actor=review.by, detail={"comment": review.comment}
+        )
+        return ActionReceipt(message="Thanks, your mentee will revise the goals.")
+
+    @review_goals.validator
+    def _validate_review(self, review: GoalReview) -> None:
+        self._require_member(review.by)
+        self._require_phase(Phase.GOALS)
+        if review.by != self._input.mentor.employee_id:
+            raise ValueError("Only the mentor reviews the goals.")
+        if self._proposal is None:
+            raise ValueError("There is no proposal waiting for review.")
+        if not review.agree and not review.comment.strip():
+            raise ValueError("Please say what should change.")
+
+    @workflow.update
+    async def answer_checkin(self, answer: CheckInAnswer) -> ActionReceipt:
+        self._answers[answer.number][answer.by] = answer
+        self._checkins[answer.number].answered_by.append(answer.by)
+        if answer.value is not None:
+            self._state.value_ratings.append(answer.value)
+        for key, status in answer.milestone_progress.items():
+            goal_index, milestone_index = (int(part) for part in key.split("."))
+            self._state.goals[goal_index].milestones[milestone_index].status = status
+        await self._store(
+            StoreActivities.record_checkin_answer,
+            CheckInAnswerRecord(mentorship_id=self._id, answer=answer, submitted_at=workflow.now()),
+        )
+        return ActionReceipt(message="Thank you, your check-in is recorded.")
+
+    @answer_checkin.validator
+    def _validate_checkin(self, answer: CheckInAnswer) -> None:
+        self._require_member(answer.by)
+        if answer.number not in self._open or answer.by not in self._open[answer.number]:
+            raise ValueError("This check-in is not open for answers.")
+        if answer.by in self._answers[answer.number]:
+            raise ValueError("You have already answered this check-in.")
+        for key in answer.milestone_progress:
+            try:
+                goal_index, milestone_index = (int(part) for part in key.split("."))
+                self._state.goals[goal_index].milestones[milestone_index]
+            except (ValueError, IndexError) as exc:
+                raise ValueError(f"Unknown milestone {key!r}.") from exc
+
+    @workflow.update
+    async def answer_survey(self, answer: SurveyAnswer) -> ActionReceipt:
+        self._survey_answers[answer.kind][answer.by] = answer
+        self._surveys[answer.kind].answered_by.append(answer.by)
+        role = Role.MENTOR if answer.by == self._input.mentor.employee_id else Role.MENTEE
+        await self._store(
+            StoreActivities.record_survey_answer,
+            SurveyAnswerRecord(
+                mentorship_id=self._id, role=role, answer=answer, submitted_at=workflow.now()
+            ),
+        )
+        return ActionReceipt(message="Thank you for your feedback.")
+
+    @answer_survey.validator
+    def _validate_survey(self, answer: SurveyAnswer) -> None:
+        self._require_member(answer.by)
+        view = self._surveys.get(answer.kind)
+        if view is None or view.done:
+            raise ValueError("This survey is not open.")
+        if answer.by in self._survey_answers[answer.kind]:
+            raise ValueError("You have already answered this survey.")
+        if answer.would_mentor is not None and answer.by != self._input.mentee.employee_id:
+            raise ValueError("Only the mentee is asked whether they would mentor others.")
+
+    @workflow.update
+    async def end_early(self, request: EndRequest) -> ActionReceipt:
+        self._end(Outcome.ENDED_EARLY, request.reason, request.by)
+        await self._event("ended_early", actor=request.by, detail={"reason": request.reason})
+        return ActionReceipt(message="The mentorship has ended. Thank you for your time together.")
+
+    @end_early.validator
+    def _validate_end(self, request: EndRequest) -> None:
+        self._require_member(request.by, hr_allowed=True)
+        self._require_open()
+
+    @workflow.update
+    async def pause(self, request: PauseRequest) -> ActionReceipt:
+        self._paused = True
+        self._pause_started = workflow.now()
+        await self._event("paused", actor=request.by, detail={"reason": request.reason})
+        await self._store(
+            StoreActivities.record_status,
+            StatusRecord(
+                mentorship_id=self._id, phase=self._state.phase, paused=True, at=workflow.now()
+            ),
+        )
+        await self._notify_pause("mentorship_paused", request.by, request.reason)
+        return ActionReceipt(message="The mentorship is paused. Resume it whenever you are ready.")
+
+    @pause.validator
+    def _validate_pause(self, request: PauseRequest) -> None:
+        self._require_member(request.by, hr_allowed=True)
+        self._require_open()
+        if self._paused:
+            raise ValueError("The mentorship is already paused.")
+
+    @workflow.update
+    async def resume(self, request: ResumeRequest) -> ActionReceipt:
+        assert self._pause_started is not None
+        self._state.paused_total += workflow.now() - self._pause_started
+        self._paused = False
+        self._pause_started = None
+        await self._event("resumed", actor=request.by)
+        await self._store(
+            StoreActivities.record_status,
+            StatusRecord(mentorship_id=self._id, phase=self._state.phase, at=workflow.now()),
+        )
+        await self._notify_pause("mentorship_resumed", request.by, "")
+        return ActionReceipt(message="Welcome back: the mentorship has resumed.")
+
+    @resume.validator
+    def _validate_resume(self, request: ResumeRequest) -> None:
+        self._require_member(request.by, hr_allowed=True)
+        self._require_open()
+        if not self._paused:
+            raise ValueError("The mentorship is not paused.")
+
+    @workflow.signal
+    async def participant_left(self, left: ParticipantLeft) -> None:
+        if self._outcome or left.employee_id not in self._member_ids():
+            return
+        self._end(Outcome.PARTICIPANT_LEFT, left.reason, left.employee_id)
+        await self._event(
+            "participant_left", actor=left.employee_id, detail={"reason": left.reason}
+        )
+
+    @workflow.query
+    def snapshot(self) -> MentorshipSnapshot:
+        shown = [d + self._state.paused_total for d in self._deadlines]
+        return MentorshipSnapshot(
+            mentorship_id=self._id,
+            cohort=self._input.cohort,
+            phase=self._state.phase,
+            paused=self._paused,
+            mentor=self._input.mentor,
+            mentee=self._input.mentee,
+            confirmed=list(self._state.confirmed),
+            goals=self._state.goals or self._proposal or self._returned,
+            goals_proposed=self._proposal is not None or bool(self._state.goals),
+            goals_feedback=self._feedback,
+            checkins=[
+                self._checkins[n].model_copy(update={"open_for": sorted(self._open[n])})
+                for n in sorted(self._checkins)
+            ],
+            checkins_held=self._state.checkins_held,
+            checkins_missed=self._state.checkins_missed,
+            missed_streak=self._state.missed_streak,
+            at_risk=self._state.at_risk,
+            surveys=list(self._surveys.values()),
+            next_event_at=None if self._paused or not shown else min(shown),
+            outcome=self._outcome
+            or (Outcome.GRADUATED if self._state.phase == Phase.CLOSED else None),
+            outcome_reason=self._outcome_reason,
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _wait_until(self, deadline: datetime, done: Callable[[], bool] | None = None) -> bool:
+        """Wait until ``done()`` or the deadline, whichever comes first, and
+        return whether ``done()`` holds. ``deadline`` is on the mentorship's own
+        timeline: time on leave does not count, so a pause pushes it back. An
+        end (early, declined, participant left) cuts every wait short."""
+
+        def satisfied() -> bool:
+            return done is not None and done()
+
+        self._deadlines.append(deadline)
+        try:
+            while not satisfied() and not self._outcome:
+                if self._paused:
+                    await workflow.wait_condition(
+                        lambda: not self._paused or self._outcome is not None or satisfied()
+                    )
+                    continue
+                remaining = deadline + self._state.paused_total - workflow.now()
+                if remaining <= timedelta(0):
+                    break
+                try:
+                    await workflow.wait_condition(
+                        lambda: satisfied() or self._paused or self._outcome is not None,
+                        timeout=remaining,
+                    )
+                except TimeoutError:
+                    break
+            return satisfied()
+        finally:
+            self._deadlines.remove(deadline)
+
+    def _timeline_now(self) -> datetime:
+        """Now, on the mentorship's own timeline (wall clock less time on leave)."""
+        return workflow.now() - self._state.paused_total
+
+    def _shown(self, timeline: datetime) -> datetime:
+        """A timeline moment as wall-clock time, for emails and pages."""
+        return timeline + self._state.paused_total
+
+    def _term_start(self) -> datetime:
+        assert self._state.checkins_start is not None
+        return self._state.checkins_start
+
+    def _term_end(self) -> datetime:
+        return self._term_start() + self._program.duration
+
+    def _end(self, outcome: Outcome, reason: str, by: str | None) -> None:
+        if self._outcome is None:
+            self._outcome, self._outcome_reason, self._ended_by = outcome, reason, by
+
+    async def _agree_goals(self, goals: list[Goal], by: str | None) -> None:
+        self._state.goals = [g.model_copy(deep=True) for g in goals]
+        self._state.goals_agreed_at = workflow.now()
+        await self._store(
+            StoreActivities.record_goals,
+            GoalsRecord(
+                mentorship_id=self._id,
+                goals=goals,
+                agreed_at=workflow.now(),
+                proposed_by=self._input.mentee.employee_id,
+            ),
+        )
+        await self._event("goals_agreed", actor=by, detail={"by_default": by is None})
+
+    async def _send_goals_request(self, deadline: datetime) -> None:
+        mentee = self._input.mentee
+        await self._email(
+            "goals_request",
+            mentee,
+            f"goals:{self._proposal_round}:request",
+            {
+                "deadline": self._shown(deadline).isoformat(),
+                "feedback": self._feedback,
+                "goals": [g.model_dump(mode="json") for g in self._returned],
+            },
+            links=[self._link("goals", "goals", mentee, "", deadline)],
+        )
+
+    async def _send_goals_review(self, deadline: datetime) -> None:
+        mentor = self._input.mentor
+        assert self._proposal is not None
+        await self._email(
+            "goals_review",
+            mentor,
+            f"goals:{self._proposal_round}:review",
+            {
+                "goals": [g.model_dump(mode="json") for g in self._proposal],
+                "deadline": self._shown(deadline).isoformat(),
+            },
+            links=[self._link("review", "review", mentor, "", deadline)],
+        )
+
+    def _checkin_context(self, number: int, closes: datetime) -> dict[str, object]:
+        horizon = self._program.cadence_period * 2
+        return {
+            "number": number,
+            "goals": self._dump_goals(),
+            "milestones_due": schedule.milestones_due(
+                self._state.goals, workflow.now().date(), horizon
+            ),
+            "closes_at": self._shown(closes).isoformat(),
+        }
+
+    async def _notify_pause(self, template: str, by: str, reason: str) -> None:
+        by_person = self._person(by)
+        by_name = by_person.name if by_person else "the program team"
+        stamp = workflow.now().isoformat()
+        for person, _partner, _role in self._sides():
+            await self._email(
+                template,
+                person,
+                f"{template}:{stamp}:{person.employee_id}",
+                {"by_name": by_name, "reason": reason},
+                links=[
+                    self._link("manage", "end", person, "", workflow.now() + self._program.duration)
+                ],
+            )
+
+    async def _record_phase(self, phase: Phase) -> None:
+        await self._store(
+            StoreActivities.record_status,
+            StatusRecord(mentorship_id=self._id, phase=phase, at=workflow.now()),
+        )
+
+    async def _event(self, kind: str, actor: str | None = None, detail: dict | None = None) -> None:
+        await self._store(
+            StoreActivities.record_event,
+            MentorshipEvent(
+                mentorship_id=self._id,
+                kind=kind,
+                at=workflow.now(),
+                actor=actor,
+                detail=detail or {},
+            ),
+        )
+
+    async def _store(self, method: Callable, arg: object) -> None:
+        await workflow.execute_activity_method(
+            method, arg, start_to_close_timeout=STORE_TIMEOUT, retry_policy=RETRY
+        )
+
+    async def _email(
+        self,
+        template: str,
+        to: Participant,
+        key: str,
+        context: dict | None = None,
+        links: list[LinkSpec] | None = None,
+        role: str | None = None,
+    ) -> None:
+        partner = self._partner(to.employee_id)
+        full_context = {
+            "program_name": self._program.program_name,
+            "recipient": self._dump(to),
+            "role": role or (Role.MENTOR if to == self._input.mentor else Role.MENTEE).value,
+            "mentorship_id": self._id,
+            **({"partner": self._dump(partner)} if partner else {}),
+            **(context or {}),
+        }
+        request = EmailRequest(
+            idempotency_key=f"{self._id}:{key}",
+            template=template,
+            to=to,
+            mentorship_id=self._id,
+            context=full_context,
+            links=links or [],
+        )
+        try:
+            await workflow.execute_activity_method(
+                EmailActivities.send_email,
+                request,
+                start_to_close_timeout=EMAIL_TIMEOUT,
+                retry_policy=RETRY,
+            )
+        except ActivityError as err:
+            # A permanently refused address must not stop the pair's lifecycle;
+            # the outbox row says "failed" and HR sees it in the event log.
+            workflow.logger.warning("email %s to %s failed: %s", template, to.email, err.cause)
+            await self._event("email_failed", detail={"template": template, "to": to.email})
+
+    def _link(
+        self, name: str, purpose: str, person: Participant, ref: str, expires: datetime
+    ) -> LinkSpec:
+        return LinkSpec(
+            name=name,
+            purpose=purpose,  # type: ignore[arg-type]
+            participant_id=person.employee_id,
+            ref=ref,
+            expires_at=self._shown(expires),
+        )
+
+    def _people(self) -> tuple[Participant, Participant]:
+        return self._input.mentor, self._input.mentee
+
+    def _sides(self) -> list[tuple[Participant, Participant, Role]]:
+        mentor, mentee = self._input.mentor, self._input.mentee
+        return [(mentor, mentee, Role.MENTOR), (mentee, mentor, Role.MENTEE)]
+
+    def _member_ids(self) -> tuple[str, str]:
+        return self._input.mentor.employee_id, self._input.mentee.employee_id
+
+    def _person(self, employee_id: str | None) -> Participant | None:
+        for person in self._people():
+            if person.employee_id == employee_id:
+                return person
+        return None
+
+    def _partner(self, employee_id: str) -> Participant | None:
+        mentor, mentee = self._input.mentor, self._input.mentee
+        if employee_id == mentor.employee_id:
+            return mentee
+        if employee_id == mentee.employee_id:
+            return mentor
+        return None
+
+    def _program_manager(self) -> Participant:
+        return Participant(
+            employee_id=HR, email=self._program.program_manager_email, name="Program manager"
+        )
+
+    def _require_member(self, employee_id: str, hr_allowed: bool = False) -> None:
+        if employee_id not in self._member_ids() and not (hr_allowed and employee_id == HR):
+            raise ValueError("Only the mentor and mentee of this pair can do this.")
+
+    def _require_phase(self, phase: Phase) -> None:
+        self._require_open()
+        if self._state.phase != phase:
+            raise ValueError(f"This step is closed (the mentorship is at {self._state.phase}).")
+
+    def _require_open(self) -> None:
+        if self._outcome or self._state.phase == Phase.CLOSED:
+            raise ValueError("This mentorship has ended.")
+
+    @staticmethod
+    def _dump(person: Participant) -> dict[str, str]:
+        return person.model_dump(mode="json")
+
+    def _dump_goals(self) -> list[dict]:
+        return [g.model_dump(mode="json") for g in self._state.goals]
