@@ -28,7 +28,9 @@ from sqlalchemy.types import TypeDecorator
 # Stable constraint names so that migrations are identical on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    # Every column of a composite unique constraint is in its name, so two
+    # constraints that start with the same column never collide.
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
@@ -87,8 +89,9 @@ class Mentorship(Base):
     #: The workflow id ``mentorship:{cohort}:{mentor}:{mentee}``.
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     cohort: Mapped[str] = mapped_column(String(128), index=True)
-    mentor_id: Mapped[str] = mapped_column(ForeignKey("people.employee_id"))
-    mentee_id: Mapped[str] = mapped_column(ForeignKey("people.employee_id"))
+    # Indexed: "the mentorships of this person" serves pages and HRIS leavers.
+    mentor_id: Mapped[str] = mapped_column(ForeignKey("people.employee_id"), index=True)
+    mentee_id: Mapped[str] = mapped_column(ForeignKey("people.employee_id"), index=True)
     program: Mapped[dict] = mapped_column(default=dict)
     phase: Mapped[str] = mapped_column(String(32), default="introduction")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -99,12 +102,20 @@ class Mentorship(Base):
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
     #: The workflow's ``MentorshipResult`` once closed.
     result: Mapped[dict | None] = mapped_column(nullable=True)
+    #: Workflow time of the status last applied: a late retry of an older
+    #: status record must not roll the phase back.
+    status_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
+    mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
+    mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
     goals: Mapped[list[Goal]] = relationship(
         back_populates="mentorship", order_by="Goal.position", cascade="all, delete-orphan"
     )
     checkins: Mapped[list[CheckIn]] = relationship(
         back_populates="mentorship", order_by="CheckIn.number", cascade="all, delete-orphan"
+    )
+    surveys: Mapped[list[SurveyResponse]] = relationship(
+        order_by="SurveyResponse.submitted_at", cascade="all, delete-orphan"
     )
 
 
@@ -127,11 +138,14 @@ class Goal(Base):
     __tablename__ = "goals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    # Indexed by the leading column of the (mentorship_id, position) constraint.
+    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"))
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    #: Null while the mentee's proposal waits for the mentor's agreement.
     agreed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    proposed_by: Mapped[str] = mapped_column(String(64), default="")
 
     mentorship: Mapped[Mentorship] = relationship(back_populates="goals")
     milestones: Mapped[list[Milestone]] = relationship(
@@ -145,7 +159,7 @@ class Milestone(Base):
     __tablename__ = "milestones"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     target_date: Mapped[date] = mapped_column(Date)
@@ -161,7 +175,7 @@ class CheckIn(Base):
     __tablename__ = "checkins"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"))
     number: Mapped[int]
     due_date: Mapped[date] = mapped_column(Date)
     #: Per participant (employee id → ISO time): their own 09:00 local window.
@@ -206,7 +220,7 @@ class SurveyResponse(Base):
     __tablename__ = "survey_responses"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"))
     kind: Mapped[str] = mapped_column(String(16))
     participant_id: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))

@@ -1,0 +1,162 @@
+"""The email activity: render, send once, record.
+
+Every email is sent at most once. Its idempotency key is a unique row in
+``email_outbox`` (claimed before anything else happens) and the source of its
+Message-ID; a retried activity that finds the row ``sent`` returns
+``already_sent=True`` without talking to the SMTP server. Failures are
+classified for Temporal: transient SMTP trouble raises a retryable error, a
+5xx refusal or an email that cannot be built raises a non-retryable
+``ApplicationError`` and marks the row ``failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from mentorflow.links import LinkSigner, link_id
+from mentorflow.mail import outbox
+from mentorflow.mail.ics import series_from_context
+from mentorflow.mail.message import build_message, message_id_for
+from mentorflow.mail.render import EmailTemplateError, render_email
+from mentorflow.mail.smtp import PermanentMailError, SmtpPool, TransientMailError
+from mentorflow.models import EmailReceipt, EmailRequest
+from mentorflow.settings import Settings
+
+#: Pauses between tries to record "sent" after the server accepted the message:
+#: losing that write would make a retry send the email a second time.
+RECORD_SENT_BACKOFF = (0.2, 1.0, 3.0)
+
+
+class EmailActivities:
+    """Built once per worker with its settings, database sessions and SMTP pool."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        pool: SmtpPool | None = None,
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._pool = pool or SmtpPool.from_settings(settings)
+        self._signer = LinkSigner(settings.resolved_secret_key, settings.link_max_age)
+        # One in-flight send per key in this worker: an attempt that timed out
+        # on the server may still be running here when its retry starts.
+        self._in_flight: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    @activity.defn(name="send_email")
+    async def send_email(self, request: EmailRequest) -> EmailReceipt:
+        lock = self._in_flight.get(request.idempotency_key)
+        if lock is None:
+            lock = self._in_flight[request.idempotency_key] = asyncio.Lock()
+        async with lock:
+            return await self._send_once(request)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    # ----------------------------------------------------------------- steps
+
+    async def _send_once(self, request: EmailRequest) -> EmailReceipt:
+        key = request.idempotency_key
+        try:
+            entry = await asyncio.to_thread(
+                outbox.claim,
+                self._sessions,
+                idempotency_key=key,
+                message_id=message_id_for(key, self._settings.mail_from),
+                mentorship_id=request.mentorship_id,
+                template=request.template,
+                to_address=request.to.email,
+            )
+        except outbox.OutboxConflict as exc:
+            raise ApplicationError(str(exc), type="OutboxConflict", non_retryable=True) from exc
+        if entry.status is outbox.OutboxStatus.SENT:
+            activity.logger.info("email %s already sent as %s", key, entry.message_id)
+            return EmailReceipt(message_id=entry.message_id, already_sent=True)
+
+        subject: str | None = None
+        try:
+            rendered = render_email(
+                request.template, self._context(request), self._settings.templates_dir
+            )
+            subject = rendered.subject
+            message = build_message(
+                rendered=rendered,
+                mail_from=self._settings.mail_from,
+                to_name=request.to.name,
+                to_email=request.to.email,
+                message_id=entry.message_id,
+                idempotency_key=key,
+                cc=request.cc,
+                calendar=self._calendar(request),
+            )
+        except (EmailTemplateError, ValueError) as exc:
+            error = f"email {request.template!r} cannot be built: {exc}"
+            await asyncio.to_thread(
+                outbox.mark_failed, self._sessions, key, subject, error, attempted=False
+            )
+            raise ApplicationError(error, type="EmailTemplateError", non_retryable=True) from exc
+
+        try:
+            await self._pool.send(message)
+        except TransientMailError as exc:
+            await asyncio.to_thread(outbox.mark_deferred, self._sessions, key, subject, str(exc))
+            raise
+        except PermanentMailError as exc:
+            await asyncio.to_thread(outbox.mark_failed, self._sessions, key, subject, str(exc))
+            raise ApplicationError(
+                f"{request.to.email}: {exc}", type="PermanentMailError", non_retryable=True
+            ) from exc
+        await self._record_sent(key, rendered.subject)
+        return EmailReceipt(message_id=entry.message_id, already_sent=False)
+
+    def _context(self, request: EmailRequest) -> dict[str, Any]:
+        """The template context: the workflow's, plus the recipient and the
+        signed links (deterministic ids, so a retry mints the same URLs)."""
+        context = dict(request.context)
+        context.setdefault("recipient", request.to.model_dump(mode="json"))
+        context.setdefault("mentorship_id", request.mentorship_id or "")
+        links = dict(context.get("links") or {})
+        for spec in request.links:
+            links[spec.name] = self._signer.url(
+                self._settings.base_url,
+                spec,
+                request.mentorship_id or "",
+                link_id(request.idempotency_key, spec.name),
+            )
+        context["links"] = links
+        return context
+
+    def _calendar(self, request: EmailRequest) -> bytes | None:
+        calendar = request.context.get("calendar")
+        if not calendar:
+            return None
+        series = request.mentorship_id or request.idempotency_key
+        return series_from_context(
+            calendar,
+            series_key=f"{series}|{request.to.employee_id}",
+            timezone=request.to.timezone,
+            description="Your regular mentoring check-in. Each time, a short form arrives by "
+            "email: challenges, wins, upcoming decisions, introductions made.",
+        )
+
+    async def _record_sent(self, key: str, subject: str) -> None:
+        for pause in (*RECORD_SENT_BACKOFF, None):
+            try:
+                await asyncio.to_thread(outbox.mark_sent, self._sessions, key, subject)
+                return
+            except SQLAlchemyError:
+                if pause is None:
+                    raise
+                activity.logger.warning("recording email %s as sent failed; retrying", key)
+                await asyncio.sleep(pause)
