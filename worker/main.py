@@ -4,8 +4,6 @@ task queue from settings."""
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,19 +16,6 @@ from activities.store import StoreActivities
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 from workflows import ALL_WORKFLOWS
-
-
-def store_activities(store: StoreActivities) -> list[object]:
-    return [
-        store.record_mentorship_started,
-        store.record_event,
-        store.record_goals,
-        store.record_checkin_opened,
-        store.record_checkin_answer,
-        store.record_checkin_closed,
-        store.record_survey_answer,
-        store.record_status,
-    ]
 
 
 async def connect(settings: Settings) -> Client:
@@ -56,7 +41,7 @@ async def running_worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=ALL_WORKFLOWS,
-        activities=[email.send_email, *store_activities(store)],
+        activities=[email.send_email, *store.activities],
     )
     try:
         async with worker:
@@ -64,14 +49,3 @@ async def running_worker(
     finally:
         await email.close()
         engine.dispose()
-
-
-async def run_worker(settings: Settings) -> None:
-    """``mentorflow worker``: run until SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    client = await connect(settings)
-    async with running_worker(client, settings):
-        await stop.wait()

@@ -122,9 +122,11 @@ class MentorshipWorkflow:
         if self._state.phase == Phase.GOALS and not self._outcome:
             await self._goals()
         if self._state.phase == Phase.CHECKINS and not self._outcome:
-            await self._checkins()
+            await self._checkin_phase()
         if self._state.phase == Phase.FINAL_SURVEY and not self._outcome:
-            await self._survey(SurveyKind.FINAL, self._term_end())
+            # The last check-in's window may run past the term: the survey's
+            # window starts when it really goes out, so nobody gets less time.
+            await self._survey(SurveyKind.FINAL, max(self._term_end(), self._timeline_now()))
         result = await self._close()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
@@ -251,7 +253,7 @@ class MentorshipWorkflow:
                     },
                 )
 
-    async def _checkins(self) -> None:
+    async def _checkin_phase(self) -> None:
         assert self._state.checkins_start is not None
         planned = schedule.planned_checkins(self._program)
         await self._record_phase(Phase.CHECKINS)
@@ -488,6 +490,7 @@ class MentorshipWorkflow:
                 {
                     "outcome": outcome.value,
                     "by_name": by_name,
+                    "by_id": self._ended_by or "",
                     "reason": self._outcome_reason if share_reason else "",
                 },
             )

@@ -1,0 +1,227 @@
+"""The ``mentorflow`` command.
+
+Commands that ran a Temporal client or worker leave with ``os._exit`` after a
+clean shutdown and a flush: the interpreter can otherwise abort at exit with
+``PyGILState_Release`` (exit 134, sdk-python issue 300) and turn a success into
+a crash in scripts and CI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from mentorflow.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="mentorflow: mentoring programs as durable Temporal workflows.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The database schema (SQLite or PostgreSQL).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _exit_after(main: Coroutine[Any, Any, int]) -> NoReturn:
+    """Run ``main`` and leave with its exit code, whatever the interpreter's
+    teardown would have made of it."""
+    from mentorflow.demo.plan import PlanError
+    from mentorflow.devstack import StackError
+
+    try:
+        code = asyncio.run(main)
+    except (StackError, PlanError) as exc:
+        errors.print(f"[bold red]error:[/] {exc}")
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _log_to_console() -> None:
+    """Warnings of the worker, web app and sink, readable between the panels."""
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(name)s: %(message)s",
+        handlers=[RichHandler(console=errors, show_path=False)],
+    )
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --------------------------------------------------------------------------- dev
+
+
+@app.command()
+def dev(
+    ui: bool = typer.Option(True, "--ui/--no-ui", help="Serve the Temporal Web UI."),
+) -> None:
+    """Run everything on this machine (Temporal, worker, web app, mail sink).
+
+    State lives in var/ (MENTORFLOW_VAR_DIR), so running it again resumes the
+    mentorships where they were. Ctrl-C stops it.
+    """
+    _log_to_console()
+    _exit_after(_dev(get_settings(), ui=ui))
+
+
+async def _dev(settings: Settings, *, ui: bool) -> int:
+    from mentorflow.devstack import embedded_stack, stop_signals
+
+    stop = stop_signals()
+    async with embedded_stack(settings, ui=ui) as stack:
+        lines = [f"[bold]Web app[/]      {stack.web_url}"]
+        if stack.mail_url:
+            lines.append(f"[bold]Mail sink[/]    {stack.mail_url}")
+        if stack.ui_url:
+            lines.append(f"[bold]Temporal UI[/]  {stack.ui_url}")
+        lines += [
+            f"[bold]Temporal[/]     {stack.temporal_address} "
+            f"(namespace {settings.temporal_namespace}, task queue "
+            f"{settings.temporal_task_queue})",
+            f"[bold]Database[/]     {_shown_url(settings.resolved_database_url)}",
+            "",
+            "[dim]Ctrl-C stops everything; running it again resumes where it was.[/]",
+        ]
+        console.print(Panel("\n".join(lines), title="mentorflow dev", expand=False))
+        await stop.wait()
+        console.print("Stopping: web app, worker, mail sink, Temporal …")
+    console.print("Stopped.")
+    return 0
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@app.command()
+def demo(
+    file: Path = typer.Option(
+        None, "--file", "-f", help="Demo script (default: examples/demo.yaml)."
+    ),
+    deadline: float = typer.Option(360.0, help="Give up after this many seconds."),
+    ui: bool = typer.Option(True, "--ui/--no-ui", help="Serve the Temporal Web UI meanwhile."),
+    linger: bool = typer.Option(
+        False, "--linger", help="Keep the stack running after the summary, until Ctrl-C."
+    ),
+) -> None:
+    """Watch a demo cohort run in minutes, answered by simulated people.
+
+    The pairs of the demo file get durations of seconds; simulated people read
+    their mail and answer through its links. Ends with a summary.
+    """
+    from mentorflow.demo.plan import DEFAULT_PLAN, load_plan
+    from mentorflow.demo.runner import run_demo
+
+    async def main() -> int:
+        plan = load_plan(file or DEFAULT_PLAN)
+        return await run_demo(
+            get_settings(), plan, console=console, deadline=deadline, ui=ui, linger=linger
+        )
+
+    _exit_after(main())
+
+
+# --------------------------------------------------------------------------- worker / web
+
+
+@app.command()
+def worker() -> None:
+    """Run only the worker, against MENTORFLOW_TEMPORAL_ADDRESS."""
+    _log_to_console()
+    _exit_after(_worker(get_settings()))
+
+
+async def _worker(settings: Settings) -> int:
+    from mentorflow.devstack import connect_with_retry, stop_signals
+    from worker.main import running_worker
+
+    stop = stop_signals()
+    client = await connect_with_retry(settings, within=30.0)
+    async with running_worker(client, settings):
+        console.print(
+            f"worker polling task queue [bold]{settings.temporal_task_queue}[/] on "
+            f"{settings.resolved_temporal_address} (namespace {settings.temporal_namespace})"
+        )
+        await stop.wait()
+    return 0
+
+
+@app.command()
+def web() -> None:
+    """Run only the web app on MENTORFLOW_WEB_HOST:MENTORFLOW_WEB_PORT."""
+    _log_to_console()
+    _exit_after(_web(get_settings()))
+
+
+async def _web(settings: Settings) -> int:
+    from mentorflow.devstack import stop_signals, web_server
+    from mentorflow.store.db import upgrade
+
+    stop = stop_signals()
+    await asyncio.to_thread(upgrade, settings.resolved_database_url)
+    async with web_server(settings, None):
+        console.print(f"web app on http://{settings.web_host}:{settings.web_port}")
+        await stop.wait()
+    return 0
+
+
+# --------------------------------------------------------------------------- db
+
+
+def _database_error(url: str, exc: Exception) -> NoReturn:
+    errors.print(f"[bold red]error:[/] database {_shown_url(url)}: {exc}")
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database (MENTORFLOW_DATABASE_URL) to the newest schema."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mentorflow.store.db import current_revision, upgrade
+
+    url = get_settings().resolved_database_url
+    try:
+        upgrade(url)
+        revision = current_revision(url)
+    except (SQLAlchemyError, ValueError) as exc:
+        _database_error(url, exc)
+    console.print(f"{_shown_url(url)} is at revision {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mentorflow.store.db import current_revision
+
+    url = get_settings().resolved_database_url
+    try:
+        revision = current_revision(url)
+    except (SQLAlchemyError, ValueError) as exc:
+        _database_error(url, exc)
+    if revision is None:
+        console.print(f"{_shown_url(url)} has no schema yet: run `mentorflow db upgrade`")
+        raise typer.Exit(1)
+    console.print(f"{_shown_url(url)} is at revision {revision}")

@@ -1,0 +1,178 @@
+"""What the demo shows: a live table of the pairs (refreshed from each
+workflow's ``snapshot`` query), a log of what the simulated people did, and the
+closing summary."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from mentorflow.demo.plan import DemoPair
+from mentorflow.models import MentorshipResult, MentorshipSnapshot, Outcome
+
+OUTCOME_STYLE = {
+    Outcome.GRADUATED: "bold green",
+    Outcome.ENDED_EARLY: "magenta",
+    Outcome.PARTICIPANT_LEFT: "magenta",
+    Outcome.DECLINED: "red",
+    Outcome.NOT_STARTED: "red",
+}
+
+
+class ActivityLog:
+    """The last few things that happened; echoed line by line when the console
+    is not a terminal (CI logs), where a live display cannot redraw."""
+
+    def __init__(self, console: Console, *, echo: bool, size: int = 8) -> None:
+        self.console = console
+        self.echo = echo
+        self.lines: deque[Text] = deque(maxlen=size)
+        self.started = time.monotonic()
+        #: Every warning, kept for after the run: the live log shows only the last lines.
+        self.problems: list[str] = []
+
+    def info(self, text: str, style: str = "") -> None:
+        self._add(text, style)
+
+    def warn(self, text: str) -> None:
+        self.problems.append(text)
+        self._add(f"! {text}", "bold red")
+
+    def _add(self, text: str, style: str) -> None:
+        elapsed = time.monotonic() - self.started
+        line = Text.assemble((f"{elapsed:5.0f}s  ", "dim"), (text, style))
+        self.lines.append(line)
+        if self.echo:
+            self.console.print(line)
+
+    def renderable(self) -> RenderableType:
+        return Text("\n").join(self.lines) if self.lines else Text("waiting for mail…", "dim")
+
+
+@dataclass
+class PairStatus:
+    pair: DemoPair
+    workflow_id: str
+    snapshot: MentorshipSnapshot | None = None
+    result: MentorshipResult | None = None
+    #: Why the workflow did not return a result (failed, terminated, timed out).
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.pair.mentor.name} → {self.pair.mentee.name}"
+
+    @property
+    def short_label(self) -> str:
+        return f"{self.pair.mentor.first_name} → {self.pair.mentee.first_name}"
+
+    @property
+    def outcome(self) -> Outcome | None:
+        if self.result is not None:
+            return self.result.outcome
+        return self.snapshot.outcome if self.snapshot else None
+
+    @property
+    def finished(self) -> bool:
+        return self.result is not None or self.error is not None
+
+
+def _phase(status: PairStatus, planned: int) -> Text:
+    snap = status.snapshot
+    if status.error:
+        return Text("failed", "bold red")
+    if snap is None:
+        return Text("starting", "dim")
+    label = snap.phase.value.replace("_", " ")
+    if snap.phase.value == "checkins" and snap.checkins:
+        label = f"check-in {snap.checkins[-1].number}/{planned}"
+    text = Text(label)
+    if snap.paused:
+        text.append(" (paused)", "yellow")
+    return text
+
+
+def _outcome(status: PairStatus) -> Text:
+    if status.error:
+        return Text(status.error[:40], "bold red")
+    outcome = status.outcome
+    if outcome is None:
+        return Text("")
+    return Text(outcome.value.replace("_", " "), OUTCOME_STYLE.get(outcome, ""))
+
+
+def _city(zone: str) -> str:
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def live_view(
+    title: str, links: str, statuses: list[PairStatus], planned: int, log: ActivityLog
+) -> RenderableType:
+    elapsed = time.monotonic() - log.started
+    table = Table(expand=True, title=f"{title} · {elapsed:.0f}s", title_style="bold", caption=links)
+    table.add_column("Pair (mentor → mentee)", ratio=5)
+    table.add_column("Time zones", ratio=2, style="dim")
+    table.add_column("Phase", ratio=2)
+    table.add_column("Held", justify="right")
+    table.add_column("Missed", justify="right")
+    table.add_column("Streak", justify="right")
+    table.add_column("At risk", justify="center")
+    table.add_column("Outcome", ratio=2)
+    for status in statuses:
+        snap = status.snapshot
+        zones = f"{_city(status.pair.mentor.timezone)} / {_city(status.pair.mentee.timezone)}"
+        table.add_row(
+            Text.assemble(status.short_label, "\n", (status.pair.story, "dim")),
+            zones,
+            _phase(status, planned),
+            str(snap.checkins_held) if snap else "",
+            str(snap.checkins_missed) if snap else "",
+            str(snap.missed_streak) if snap else "",
+            Text("ALERT", "bold red") if snap and snap.at_risk else Text("–", "dim"),
+            _outcome(status),
+        )
+    return Group(table, Panel(log.renderable(), title="What people did", title_align="left"))
+
+
+def summary_view(cohort: str, statuses: list[PairStatus], mail_count: int) -> RenderableType:
+    table = Table(title=f"Cohort {cohort}: summary", title_style="bold", show_footer=True)
+    results = [s.result for s in statuses if s.result]
+    held = sum(r.checkins_held for r in results)
+    done = sum(r.milestones_done for r in results)
+    total = sum(r.milestones_total for r in results)
+    values = [r.mean_value for r in results if r.mean_value is not None]
+    graduated = sum(1 for r in results if r.outcome is Outcome.GRADUATED)
+    table.add_column("Pair", footer=f"{len(statuses)} pairs")
+    table.add_column("Outcome", footer=f"{graduated} graduated")
+    table.add_column("Check-ins held", justify="right", footer=str(held))
+    table.add_column("Milestones done", justify="right", footer=f"{done}/{total}")
+    table.add_column(
+        "Mean value",
+        justify="right",
+        footer=f"{sum(values) / len(values):.1f}" if values else "–",
+    )
+    table.add_column("Reason", max_width=48, footer=f"{mail_count} emails sent")
+    for status in statuses:
+        r = status.result
+        if r is None:
+            no_outcome = Text("no outcome", "bold red")
+            table.add_row(status.label, _outcome(status) if status.error else no_outcome)
+            continue
+        outcome = _outcome(status)
+        if r.outcome is not status.pair.expect:
+            outcome.append(f" (expected {status.pair.expect.value})", "bold red")
+        table.add_row(
+            status.label,
+            outcome,
+            f"{r.checkins_held} (+{r.checkins_missed} missed)",
+            f"{r.milestones_done}/{r.milestones_total}",
+            f"{r.mean_value:.1f}" if r.mean_value is not None else "–",
+            r.reason,
+        )
+    return table
