@@ -345,6 +345,9 @@ class MentorshipSnapshot(BaseModel):
     at_risk: bool
     surveys: list[SurveyView]
     next_event_at: datetime | None
+    #: Activities (emails, store writes) the workflow is waiting for right now;
+    #: ``next_event_at`` is only settled when this is zero.
+    steps_in_flight: int = 0
     outcome: Outcome | None = None
     outcome_reason: str = ""
 

@@ -100,6 +100,10 @@ class MentorshipWorkflow:
         self._surveys: dict[SurveyKind, SurveyView] = {}
         self._survey_answers: dict[SurveyKind, dict[str, SurveyAnswer]] = {}
         self._deadlines: list[datetime] = []
+        self._in_flight = 0
+        # Updates can arrive in the very first workflow task, before run() has
+        # recorded the mentorship; their store writes wait for that row.
+        self._recorded = input.state is not None
 
     # ------------------------------------------------------------------ run
 
@@ -117,6 +121,7 @@ class MentorshipWorkflow:
                     started_at=workflow.now(),
                 ),
             )
+            self._recorded = True
         if self._state.phase == Phase.INTRODUCTION:
             await self._introduction()
         if self._state.phase == Phase.GOALS and not self._outcome:
@@ -184,27 +189,31 @@ class MentorshipWorkflow:
         halfway = start + self._program.goals_timeout / 2
         mentor, mentee = self._input.mentor, self._input.mentee
         await self._record_phase(Phase.GOALS)
-        await self._send_goals_request(deadline)
         reminded = False
+        # The round the last email was about (none yet). Handlers may move the
+        # round on while an email is being sent, so the loop compares with this
+        # rather than with a fresh read after the send.
+        emailed_round = -1
         while self._state.goals_agreed_at is None and not self._outcome:
-            round_seen = self._proposal_round
-            waiting_for = "review" if self._proposal is not None else "propose"
+            if self._proposal_round != emailed_round:
+                # The ball is in a new court: tell whoever must act now.
+                emailed_round = self._proposal_round
+                if self._proposal is not None:
+                    await self._send_goals_review(deadline)
+                else:
+                    await self._send_goals_request(deadline)
+                continue
 
-            def moved(round_seen: int = round_seen) -> bool:
-                return self._state.goals_agreed_at is not None or self._proposal_round != round_seen
+            def moved(seen: int = emailed_round) -> bool:
+                return self._state.goals_agreed_at is not None or self._proposal_round != seen
 
             if await self._wait_until(deadline if reminded else halfway, moved):
-                if self._state.goals_agreed_at is None and not self._outcome:
-                    # Someone acted: the ball is now in the other court.
-                    if self._proposal is not None:
-                        await self._send_goals_review(deadline)
-                    else:
-                        await self._send_goals_request(deadline)
                 continue
             if self._outcome:
                 return
             if not reminded:
                 reminded = True
+                waiting_for = "review" if self._proposal is not None else "propose"
                 person = mentor if waiting_for == "review" else mentee
                 purpose = "review" if waiting_for == "review" else "goals"
                 await self._email(
@@ -720,6 +729,7 @@ class MentorshipWorkflow:
             at_risk=self._state.at_risk,
             surveys=list(self._surveys.values()),
             next_event_at=None if self._paused or not shown else min(shown),
+            steps_in_flight=self._in_flight,
             outcome=self._outcome
             or (Outcome.GRADUATED if self._state.phase == Phase.CLOSED else None),
             outcome_reason=self._outcome_reason,
@@ -864,9 +874,15 @@ class MentorshipWorkflow:
         )
 
     async def _store(self, method: Callable, arg: object) -> None:
-        await workflow.execute_activity_method(
-            method, arg, start_to_close_timeout=STORE_TIMEOUT, retry_policy=RETRY
-        )
+        if method is not StoreActivities.record_mentorship_started:
+            await workflow.wait_condition(lambda: self._recorded)
+        self._in_flight += 1
+        try:
+            await workflow.execute_activity_method(
+                method, arg, start_to_close_timeout=STORE_TIMEOUT, retry_policy=RETRY
+            )
+        finally:
+            self._in_flight -= 1
 
     async def _email(
         self,
@@ -894,6 +910,7 @@ class MentorshipWorkflow:
             context=full_context,
             links=links or [],
         )
+        self._in_flight += 1
         try:
             await workflow.execute_activity_method(
                 EmailActivities.send_email,
@@ -906,6 +923,8 @@ class MentorshipWorkflow:
             # the outbox row says "failed" and HR sees it in the event log.
             workflow.logger.warning("email %s to %s failed: %s", template, to.email, err.cause)
             await self._event("email_failed", detail={"template": template, "to": to.email})
+        finally:
+            self._in_flight -= 1
 
     def _link(
         self, name: str, purpose: str, person: Participant, ref: str, expires: datetime

@@ -167,8 +167,9 @@ class Driver:
     checkin_answers: list[tuple[int, str]] = field(default_factory=list)
     on_snapshot: Callable[[MentorshipSnapshot], Awaitable[None]] | None = None
 
-    async def run(self, max_steps: int = 2000) -> MentorshipSnapshot:
-        for _ in range(max_steps):
+    async def run(self, within: float = 90.0) -> MentorshipSnapshot:
+        give_up = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < give_up:
             snap = await snapshot(self.handle)
             if snap.outcome is not None:
                 return snap
@@ -176,12 +177,15 @@ class Driver:
                 await self.on_snapshot(snap)
             if await self._act(snap):
                 continue
+            if snap.steps_in_flight:
+                await asyncio.sleep(0.02)  # busy: its next deadline is not settled yet
+                continue
             now = await self.env.get_current_time()
             if snap.next_event_at and snap.next_event_at > now:
                 await self.env.sleep(snap.next_event_at - now + timedelta(seconds=1))
             else:
-                await asyncio.sleep(0.02)  # the workflow is busy with activities
-        raise AssertionError("the mentorship did not close")
+                await asyncio.sleep(0.02)
+        raise AssertionError(f"the mentorship did not close within {within}s of real time")
 
     async def _act(self, snap: MentorshipSnapshot) -> bool:
         for view in snap.checkins:
