@@ -123,14 +123,22 @@ async def main() -> None:
                     await scenario(env, handle)
                     await env.client.get_workflow_handle(handle.id).result()
                 # Every run of the chain, so continue-as-new is replayed too.
-                runs = [r async for r in env.client.list_workflows(f"WorkflowId = '{handle.id}'")]
-                for index, run in enumerate(sorted(runs, key=lambda r: r.start_time)):
+                run_id: str | None = handle.result_run_id
+                index = 0
+                while run_id:
+                    index += 1
                     history = await env.client.get_workflow_handle(
-                        handle.id, run_id=run.run_id
+                        handle.id, run_id=run_id
                     ).fetch_history()
-                    path = HERE / f"{name}.run{index + 1}.json"
+                    path = HERE / f"{name}.run{index}.json"
                     path.write_text(history.to_json())
-                    print(f"wrote {path} ({len(history.events)} events)")
+                    print(f"wrote {path.name} ({len(history.events)} events)")
+                    last = history.events[-1]
+                    run_id = (
+                        last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+                        if last.HasField("workflow_execution_continued_as_new_event_attributes")
+                        else None
+                    )
     finally:
         await env.shutdown()
         smtp.stop()
