@@ -1,0 +1,71 @@
+"""The web app: the participant pages behind signed links, and the local mail
+sink's inbox while the embedded stack runs without a real SMTP server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse
+from temporalio.client import Client
+
+from mentorflow.links import LinkSigner
+from mentorflow.settings import Settings
+from mentorflow.store.db import make_engine, make_sessionmaker
+from mentorflow.web import dev_routes, links_routes
+from mentorflow.web.deps import SettingsDep, TemplatesDep, TemporalConnector
+from mentorflow.web.errors import install_error_pages
+from mentorflow.web.templating import make_templates, render
+
+CSS_FILE = "mentorflow.css"
+
+
+async def _private_link_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    # A token in the address is a key: keep it out of Referer headers, caches
+    # and search indexes.
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.url.path.startswith("/l/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
+    engine = make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="mentorflow", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.temporal = TemporalConnector(settings, client)
+    app.state.signer = LinkSigner(settings.resolved_secret_key, settings.link_max_age)
+    app.state.templates = make_templates(settings.templates_dir / "web")
+    app.middleware("http")(_private_link_headers)
+    install_error_pages(app)
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index(
+        request: Request, settings: SettingsDep, templates: TemplatesDep
+    ) -> HTMLResponse:
+        return render(request, templates, "index.html", uses_mail_sink=settings.uses_mail_sink)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(f"/static/{CSS_FILE}", include_in_schema=False)
+    async def stylesheet(settings: SettingsDep) -> FileResponse:
+        return FileResponse(settings.templates_dir / "web" / CSS_FILE, media_type="text/css")
+
+    app.include_router(links_routes.router)
+    if settings.uses_mail_sink:
+        app.include_router(dev_routes.router)
+    return app
