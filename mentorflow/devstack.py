@@ -23,6 +23,7 @@ import uvicorn
 from temporalio.client import Client
 
 from mentorflow.settings import Settings
+from mentorflow.temporal_client import connect
 
 #: How long the dev server may take to accept clients (a cold start with a large
 #: ``temporal.db`` takes a few seconds on a small machine).
@@ -166,8 +167,6 @@ async def connect_with_retry(
 ) -> Client:
     """A client as soon as the frontend accepts one; a clear error at the deadline
     or as soon as the dev server process dies."""
-    from worker.main import connect
-
     address = settings.resolved_temporal_address
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         default=None, description="host:port of a Temporal frontend; unset = embedded dev server"
     )
     temporal_namespace: str = "default"
+    #: Temporal Cloud API key (implies TLS).
+    temporal_api_key: str | None = None
+    temporal_tls: bool = False
+    #: Client certificate and key for mTLS (Temporal Cloud or a secured cluster).
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
     temporal_task_queue: str = "mentorflow"
     temporal_dev_port: int = 7233
     temporal_ui_port: int = 8233

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.email import EmailActivities
@@ -16,14 +15,6 @@ from activities.store import StoreActivities
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 from workflows import ALL_WORKFLOWS
-
-
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.resolved_temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-    )
 
 
 @asynccontextmanager

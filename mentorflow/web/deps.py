@@ -11,10 +11,10 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from mentorflow.links import LinkSigner
 from mentorflow.settings import Settings
+from mentorflow.temporal_client import connect
 
 
 class TemporalConnector:
@@ -31,11 +31,7 @@ class TemporalConnector:
         if self._client is None:
             async with self._lock:
                 if self._client is None:
-                    self._client = await Client.connect(
-                        self._settings.resolved_temporal_address,
-                        namespace=self._settings.temporal_namespace,
-                        data_converter=pydantic_data_converter,
-                    )
+                    self._client = await connect(self._settings)
         return self._client
 
 
