@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 
+from mentorflow.cli_mentorship import mentorship_app
 from mentorflow.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database schema (SQLite or PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(mentorship_app, name="mentorship")
 
 console = Console()
 errors = Console(stderr=True)
