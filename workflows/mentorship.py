@@ -143,35 +143,15 @@ class MentorshipWorkflow:
         deadline = start + self._program.introduction_timeout
         await self._record_phase(Phase.INTRODUCTION)
         for person in self._people():
-            await self._email(
-                "introduction",
-                person,
-                f"introduction:{person.employee_id}",
-                {
-                    "mentor": self._dump(self._input.mentor),
-                    "mentee": self._dump(self._input.mentee),
-                    "respond_by": self._shown(deadline).isoformat(),
-                },
-                links=[self._link("respond", "introduction", person, "", deadline)],
-            )
+            await self._send_introduction("introduction", person, deadline)
 
         def settled() -> bool:
             return bool(self._declines) or len(self._state.confirmed) == 2
 
         if not await self._wait_until(start + self._program.introduction_timeout / 2, settled):
-            for person, _partner, _role in self._sides():
+            for person in self._people():
                 if person.employee_id not in self._state.confirmed and not self._outcome:
-                    await self._email(
-                        "introduction_reminder",
-                        person,
-                        f"introduction:{person.employee_id}:reminder",
-                        {
-                            "mentor": self._dump(self._input.mentor),
-                            "mentee": self._dump(self._input.mentee),
-                            "respond_by": self._shown(deadline).isoformat(),
-                        },
-                        links=[self._link("respond", "introduction", person, "", deadline)],
-                    )
+                    await self._send_introduction("introduction_reminder", person, deadline)
             await self._wait_until(deadline, settled)
         if self._outcome:
             return
@@ -182,6 +162,21 @@ class MentorshipWorkflow:
             self._end(Outcome.NOT_STARTED, "The introduction was not confirmed in time.", None)
         else:
             self._state.phase = Phase.GOALS
+
+    async def _send_introduction(
+        self, template: str, person: Participant, deadline: datetime
+    ) -> None:
+        await self._email(
+            template,
+            person,
+            f"{template}:{person.employee_id}",
+            {
+                "mentor": self._dump(self._input.mentor),
+                "mentee": self._dump(self._input.mentee),
+                "respond_by": self._shown(deadline).isoformat(),
+            },
+            links=[self._link("respond", "introduction", person, "", deadline)],
+        )
 
     async def _goals(self) -> None:
         start = self._timeline_now()
@@ -233,7 +228,7 @@ class MentorshipWorkflow:
                 # last proposal stands, so the pair is not held back.
                 await self._agree_goals(self._proposal, by=None)
             else:
-                for person, _partner, _role in self._sides():
+                for person in self._people():
                     await self._email(
                         "goals_missing", person, f"goals:missing:{person.employee_id}"
                     )
@@ -243,7 +238,7 @@ class MentorshipWorkflow:
         if self._state.goals:
             planned = schedule.planned_checkins(self._program)
             first = self._shown(schedule.checkin_due(self._program, self._state.checkins_start, 1))
-            for person, _partner, _role in self._sides():
+            for person in self._people():
                 await self._email(
                     "goals_agreed",
                     person,
@@ -451,7 +446,9 @@ class MentorshipWorkflow:
         self._state.phase = Phase.CLOSED
         if outcome == Outcome.GRADUATED:
             final = self._survey_answers.get(SurveyKind.FINAL, {})
-            for person, partner, _role in self._sides():
+            for person in self._people():
+                partner = self._partner(person.employee_id)
+                assert partner is not None
                 partner_answer = final.get(partner.employee_id)
                 await self._email(
                     "graduation",
@@ -486,7 +483,7 @@ class MentorshipWorkflow:
         """Tell the people who remain, kindly, and HR, plainly."""
         by = self._person(self._ended_by) if self._ended_by not in (None, HR) else None
         by_name = by.name if by else ("the program team" if self._ended_by == HR else "")
-        for person, _partner, _role in self._sides():
+        for person in self._people():
             if outcome == Outcome.PARTICIPANT_LEFT and person.employee_id == self._ended_by:
                 continue
             # The partner of someone who declined or left hears a kind note, not
@@ -844,7 +841,7 @@ class MentorshipWorkflow:
         by_person = self._person(by)
         by_name = by_person.name if by_person else "the program team"
         stamp = workflow.now().isoformat()
-        for person, _partner, _role in self._sides():
+        for person in self._people():
             await self._email(
                 template,
                 person,
@@ -939,10 +936,6 @@ class MentorshipWorkflow:
 
     def _people(self) -> tuple[Participant, Participant]:
         return self._input.mentor, self._input.mentee
-
-    def _sides(self) -> list[tuple[Participant, Participant, Role]]:
-        mentor, mentee = self._input.mentor, self._input.mentee
-        return [(mentor, mentee, Role.MENTOR), (mentee, mentor, Role.MENTEE)]
 
     def _member_ids(self) -> tuple[str, str]:
         return self._input.mentor.employee_id, self._input.mentee.employee_id
