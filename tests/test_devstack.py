@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,7 +53,8 @@ def stack_settings(tmp_path: Path) -> Settings:
 
 
 def children_named(name: str) -> list[int]:
-    """Live (not zombie) child processes of this process whose command is ``name``."""
+    """Live (not zombie) child processes of this process whose command is ``name``
+    (other tests' session-wide dev server included: see ``new_dev_servers``)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -69,6 +70,14 @@ def children_named(name: str) -> list[int]:
     return pids
 
 
+@pytest.fixture
+def new_dev_servers() -> Callable[[], list[int]]:
+    """Dev servers started since the test began: children named ``temporal``
+    other than those already running (the suite's session-wide ``dev_env``)."""
+    before = set(children_named("temporal"))
+    return lambda: [pid for pid in children_named("temporal") if pid not in before]
+
+
 def port_is_free(port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -79,9 +88,11 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-async def test_stack_serves_and_stops_cleanly(stack_settings: Settings) -> None:
+async def test_stack_serves_and_stops_cleanly(
+    stack_settings: Settings, new_dev_servers: Callable[[], list[int]]
+) -> None:
     async with embedded_stack(stack_settings, ui=False) as stack:
-        assert stack.dev_server_pid in children_named("temporal")
+        assert new_dev_servers() == [stack.dev_server_pid]
         assert stack.ui_url is None
         async with httpx.AsyncClient() as http:
             health = await http.get(f"{stack.web_url}/healthz")
@@ -93,7 +104,7 @@ async def test_stack_serves_and_stops_cleanly(stack_settings: Settings) -> None:
         assert info.server_version
         assert (stack_settings.var_dir / "temporal.db").exists()
 
-    assert children_named("temporal") == []
+    assert new_dev_servers() == []
     for port in (
         stack_settings.web_port,
         stack_settings.temporal_dev_port,
@@ -127,21 +138,23 @@ def occupied_port() -> Iterator[int]:
         yield int(s.getsockname()[1])
 
 
-async def test_taken_port_is_named(stack_settings: Settings, occupied_port: int) -> None:
+async def test_taken_port_is_named(
+    stack_settings: Settings, occupied_port: int, new_dev_servers: Callable[[], list[int]]
+) -> None:
     settings = stack_settings.model_copy(update={"temporal_dev_port": occupied_port})
     with pytest.raises(StackError, match=rf"port {occupied_port} .* already in use") as caught:
         async with embedded_stack(settings, ui=False):
             pass
     assert "MENTORFLOW_TEMPORAL_DEV_PORT" in str(caught.value)
-    assert children_named("temporal") == []
+    assert new_dev_servers() == []
 
 
 async def test_web_port_taken_stops_what_started(
-    stack_settings: Settings, occupied_port: int
+    stack_settings: Settings, occupied_port: int, new_dev_servers: Callable[[], list[int]]
 ) -> None:
     settings = stack_settings.model_copy(update={"web_port": occupied_port})
     with pytest.raises(StackError, match="MENTORFLOW_WEB_PORT"):
         async with embedded_stack(settings, ui=False):
             pass
-    assert children_named("temporal") == []
+    assert new_dev_servers() == []
     assert port_is_free(settings.resolved_smtp_port)
