@@ -131,7 +131,7 @@ class EmailActivities:
             links[spec.name] = self._signer.url(
                 self._settings.base_url,
                 spec,
-                request.mentorship_id or "",
+                request.workflow_id or request.mentorship_id or "",
                 link_id(request.idempotency_key, spec.name),
             )
         context["links"] = links

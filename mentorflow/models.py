@@ -359,7 +359,9 @@ class LinkSpec(BaseModel):
     """A signed link that the email activity mints for its message."""
 
     name: str  # key in the template's ``links`` mapping
-    purpose: Literal["introduction", "goals", "review", "checkin", "survey", "end"]
+    purpose: Literal[
+        "introduction", "goals", "review", "checkin", "survey", "end", "approval", "withdraw"
+    ]
     participant_id: str
     ref: str = ""  # check-in number or survey kind
     expires_at: datetime
@@ -372,6 +374,8 @@ class EmailRequest(BaseModel):
     template: str
     to: Participant
     mentorship_id: str | None = None
+    #: The workflow that the email's links act on (default: the mentorship).
+    workflow_id: str | None = None
     context: dict[str, Any] = {}
     links: list[LinkSpec] = []
     cc: list[str] = []

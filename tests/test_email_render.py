@@ -35,6 +35,7 @@ MOMENT = "2026-03-03T08:00:00+00:00"
 SHOWN = {
     "mentor": "Tuesday 3 March 2026, 09:00 CET",
     "mentee": "Tuesday 3 March 2026, 03:00 EST",
+    "manager": "Tuesday 3 March 2026, 09:00 CET",  # the manager is MENTOR here
 }
 
 GOALS = [
@@ -92,7 +93,12 @@ VALUES: dict[str, Any] = {
     "reason": "Moving to a new team; we will stay in touch.",
     "outcome": "ended_early",
     "subject": "Mentorship ended early",
+    "roles": ["mentee"],
+    "decision_due": MOMENT,
+    "program_manager_email": "programs@example.com",
 }
+
+APPLICATION = ("cohort", "applicant", "roles", "reason", "program_manager_email")
 
 #: template → (extra context keys, link names, shows a date-time)
 CATALOGUE: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
@@ -129,16 +135,38 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "mentorship_resumed": (("by_name", "reason"), ("manage",), False),
     "mentorship_ended": (("outcome", "by_name", "reason"), (), False),
     "hr_notice": (("subject", "mentor", "mentee", "outcome", "reason", "cohort"), (), False),
+    "application_received": (APPLICATION, (), False),
+    "application_approved": (APPLICATION, (), False),
+    "application_ineligible": (APPLICATION, (), False),
+    "application_rejected": (APPLICATION, (), False),
+    "application_withdrawn": (APPLICATION, (), False),
+    "application_waitlisted": (APPLICATION, (), False),
+    "manager_approval": ((*APPLICATION, "decision_due"), ("approval",), True),
+    "manager_approval_reminder": ((*APPLICATION, "decision_due"), ("approval",), True),
 }
 HR_MAIL = {"at_risk", "hr_notice"}
+MANAGER_MAIL = {"manager_approval", "manager_approval_reminder"}
+
+
+def recipients_of(template: str) -> tuple[str, ...]:
+    if template in HR_MAIL:
+        return ("hr",)
+    if template in MANAGER_MAIL:
+        return ("manager",)
+    if template.startswith("application_"):
+        return ("applicant",)
+    return ("mentor", "mentee")
 
 
 def context_for(template: str, role: str, **overrides: Any) -> dict[str, Any]:
     """Exactly the documented context: the common keys plus the template's own."""
     keys, link_names, _ = CATALOGUE[template]
-    recipient, partner = {"mentor": (MENTOR, MENTEE), "mentee": (MENTEE, MENTOR)}.get(
-        role, (HR, None)
-    )
+    recipient, partner = {
+        "mentor": (MENTOR, MENTEE),
+        "mentee": (MENTEE, MENTOR),
+        "applicant": (MENTEE, None),
+        "manager": (MENTOR, None),
+    }.get(role, (HR, None))
     context: dict[str, Any] = {
         "program_name": "Grow Together 2026",
         "recipient": recipient,
@@ -151,17 +179,13 @@ def context_for(template: str, role: str, **overrides: Any) -> dict[str, Any]:
     }
     if partner is not None:
         context["partner"] = partner
-    values = {**VALUES, "mentor": MENTOR, "mentee": MENTEE}
+    values = {**VALUES, "mentor": MENTOR, "mentee": MENTEE, "applicant": MENTEE}
     context.update({key: values[key] for key in keys})
     context.update(overrides)
     return context
 
 
-CASES = [
-    (template, role)
-    for template in CATALOGUE
-    for role in (("hr",) if template in HR_MAIL else ("mentor", "mentee"))
-]
+CASES = [(template, role) for template in CATALOGUE for role in recipients_of(template)]
 
 
 def test_catalogue_is_complete() -> None:

@@ -1,0 +1,140 @@
+"""Boundary models of the application lifecycle: what ApplicationWorkflow takes,
+what its updates and signals carry, and what its activities exchange."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from mentorflow.models import Participant, Role
+
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    AWAITING_MANAGER = "awaiting_manager"
+    APPROVED = "approved"  # in the matching pool
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    MATCHED = "matched"
+    WAITLISTED = "waitlisted"
+
+
+#: Statuses after which nothing more happens to an application.
+FINAL_STATUSES = frozenset(
+    {
+        ApplicationStatus.INELIGIBLE,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.WITHDRAWN,
+        ApplicationStatus.MATCHED,
+        ApplicationStatus.WAITLISTED,
+    }
+)
+
+
+class ManagerApproval(BaseModel):
+    """The program's policy for asking the applicant's manager."""
+
+    required: bool = False
+    timeout: timedelta = timedelta(days=7)
+    #: What silence means when the timeout passes.
+    on_timeout: Literal["approve", "reject"] = "approve"
+
+
+class ApplicationInput(BaseModel):
+    cohort: str
+    employee_id: str
+    program_name: str = "Mentoring program"
+    program_manager_email: str = "hr@localhost"
+    manager_approval: ManagerApproval = ManagerApproval()
+    #: Alumni invited to mentor skip eligibility and manager approval.
+    pre_approved: bool = False
+
+    @property
+    def workflow_id(self) -> str:
+        return application_workflow_id(self.cohort, self.employee_id)
+
+
+def application_workflow_id(cohort: str, employee_id: str) -> str:
+    return f"application:{cohort}:{employee_id}"
+
+
+class ApplicationDetails(BaseModel):
+    """What the applicant tells us (the ``submit`` update, from CSV or the web)."""
+
+    roles: list[Role] = Field(min_length=1, max_length=2)
+    capacity: int = Field(default=1, ge=1, le=10)
+    expertise: str = Field(default="", max_length=2000)
+    goals: str = Field(default="", max_length=2000)
+    interests: str = Field(default="", max_length=2000)
+    preferred_cadence: str = ""
+    languages: list[str] = []
+    #: Ranked mentor preferences (employee ids), best first.
+    mentor_preferences: list[str] = []
+    notes: str = Field(default="", max_length=2000)
+    source: Literal["csv", "web"] = "csv"
+
+    @field_validator("roles")
+    @classmethod
+    def _distinct_roles(cls, roles: list[Role]) -> list[Role]:
+        if len(set(roles)) != len(roles):
+            raise ValueError("a role is listed twice")
+        return roles
+
+
+class ManagerDecision(BaseModel):
+    by: str  # the manager's employee id
+    approve: bool
+    reason: str = ""
+
+
+class WithdrawRequest(BaseModel):
+    by: str  # the applicant, or "hr"
+    reason: str = ""
+
+
+class MatchNotice(BaseModel):
+    """Sent by the cohort once HR approved the matching."""
+
+    matched: bool
+    mentorship_ids: list[str] = []
+    reason: str = ""
+
+
+class EligibilityRequest(BaseModel):
+    cohort: str
+    employee_id: str
+    roles: list[Role]
+
+
+class EligibilityResult(BaseModel):
+    eligible: bool
+    reason: str = ""
+    applicant: Participant | None = None
+    manager: Participant | None = None
+
+
+class ApplicationRecord(BaseModel):
+    """Writes the application (its details and status) to the store."""
+
+    cohort: str
+    employee_id: str
+    status: ApplicationStatus
+    reason: str = ""
+    details: ApplicationDetails | None = None
+    at: datetime
+
+
+class ApplicationSnapshot(BaseModel):
+    cohort: str
+    employee_id: str
+    status: ApplicationStatus
+    reason: str = ""
+    roles: list[Role] = []
+    manager_id: str | None = None
+    decision_due: datetime | None = None
+    mentorship_ids: list[str] = []
