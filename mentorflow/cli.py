@@ -20,7 +20,9 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 
+from mentorflow.cli_directory import directory_app
 from mentorflow.cli_mentorship import mentorship_app
+from mentorflow.cli_program import program_app
 from mentorflow.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -31,6 +33,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database schema (SQLite or PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(mentorship_app, name="mentorship")
+app.add_typer(program_app, name="program")
+app.add_typer(directory_app, name="directory")
 
 console = Console()
 errors = Console(stderr=True)

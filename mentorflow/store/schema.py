@@ -9,12 +9,15 @@ Changes go through an Alembic migration in ``migrations/versions``.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -24,6 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from mentorflow.cohort_states import ApplicationSource, ApplicationStatus, CohortStatus
+from mentorflow.models import Role
 
 # Stable constraint names so that migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -266,3 +272,89 @@ class UsedLink(Base):
     #: ``claimed`` while the action is in flight, ``used`` once it took effect.
     state: Mapped[str] = mapped_column(String(16), default="claimed")
     used_at: Mapped[datetime]
+
+
+# --------------------------------------------------------------------------- cohorts
+
+
+def _one_of(column: str, values: type[StrEnum]) -> str:
+    """A CHECK that keeps a status column to its enum's words."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Cohort(Base):
+    """One run of a program: the applications, the matching and the pairs."""
+
+    __tablename__ = "cohorts"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    program_name: Mapped[str] = mapped_column(String(200))
+    #: The whole ``ProgramConfig`` as launched: editing the file afterwards
+    #: does not change a cohort under way.
+    program: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=CohortStatus.OPEN.value)
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint(_one_of("status", CohortStatus), name="status"),)
+
+
+class Application(Base):
+    """Someone applying to a cohort as mentor or mentee (both = two rows)."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cohort: Mapped[str] = mapped_column(ForeignKey("cohorts.name"))
+    # Indexed: "this person's applications" serves their page and HRIS leavers.
+    employee_id: Mapped[str] = mapped_column(ForeignKey("people.employee_id"), index=True)
+    role: Mapped[str] = mapped_column(String(8))
+    #: Mentees a mentor takes on; null for a mentee.
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    expertise: Mapped[str] = mapped_column(Text, default="")
+    goals: Mapped[str] = mapped_column(Text, default="")
+    interests: Mapped[str] = mapped_column(Text, default="")
+    preferred_cadence: Mapped[str] = mapped_column(String(32), default="")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Employee ids of wished-for mentors, most wanted first.
+    mentor_preferences: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(24), default=ApplicationStatus.SUBMITTED.value)
+    #: Why it is ineligible, rejected, withdrawn or waitlisted, for the person.
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("cohort", "employee_id", "role"),
+        CheckConstraint(_one_of("role", Role), name="role"),
+        CheckConstraint(_one_of("status", ApplicationStatus), name="status"),
+        CheckConstraint(_one_of("source", ApplicationSource), name="source"),
+        CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity"),
+    )
+
+
+class MatchingRun(Base):
+    """One run of the matching engine, kept whole so it can be audited and
+    reproduced: the same input (``input_digest``) gives the same result."""
+
+    __tablename__ = "matching_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cohort: Mapped[str] = mapped_column(ForeignKey("cohorts.name"), index=True)
+    created_at: Mapped[datetime]
+    input: Mapped[dict] = mapped_column()
+    weights: Mapped[dict] = mapped_column()
+    result: Mapped[dict] = mapped_column()
+    #: sha256 of the canonical JSON of ``input``.
+    input_digest: Mapped[str] = mapped_column(String(64))
+    matched: Mapped[int] = mapped_column(Integer)
+    total_score: Mapped[float] = mapped_column(Float)
+    approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: HR's changes on approval (pairs dropped, pairs forced).
+    overrides: Mapped[dict] = mapped_column(default=dict)

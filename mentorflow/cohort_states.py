@@ -1,0 +1,47 @@
+"""Where a cohort and an application are, as the store records them.
+
+Plain enums without dependencies, so that workflows, activities, the web app
+and the store all use the same words.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CohortStatus(StrEnum):
+    OPEN = "open"  # taking applications
+    MATCHING = "matching"  # applications closed, a matching run in progress
+    REVIEW = "review"  # a proposal waits for HR's approval
+    RUNNING = "running"  # pairs started
+    CLOSED = "closed"  # every pair done and reported (or the cohort was cancelled)
+
+
+#: The moves a cohort can make; HR may re-run matching from review, and a cohort
+#: that is not running yet may be closed (cancelled).
+COHORT_TRANSITIONS: dict[CohortStatus, frozenset[CohortStatus]] = {
+    CohortStatus.OPEN: frozenset({CohortStatus.MATCHING, CohortStatus.CLOSED}),
+    CohortStatus.MATCHING: frozenset({CohortStatus.REVIEW, CohortStatus.CLOSED}),
+    CohortStatus.REVIEW: frozenset(
+        {CohortStatus.MATCHING, CohortStatus.RUNNING, CohortStatus.CLOSED}
+    ),
+    CohortStatus.RUNNING: frozenset({CohortStatus.CLOSED}),
+    CohortStatus.CLOSED: frozenset(),
+}
+
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    AWAITING_MANAGER = "awaiting_manager"
+    APPROVED = "approved"  # in the pool for matching
+    REJECTED = "rejected"  # by the manager, or by their silence when the program says so
+    WITHDRAWN = "withdrawn"
+    MATCHED = "matched"
+    WAITLISTED = "waitlisted"
+
+
+class ApplicationSource(StrEnum):
+    CSV = "csv"
+    WEB = "web"

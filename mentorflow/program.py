@@ -1,0 +1,360 @@
+"""A mentoring program as HR writes it: one YAML file, validated by pydantic.
+
+``load_program`` turns the file into a ``ProgramConfig`` or raises
+``SourceError`` whose lines read ``examples/program.yaml:14:
+matching.weights.expertise: Input should be greater than or equal to 0``.
+
+The schedule fields (cadence, durations, at-risk streak) are those of
+``models.ProgramSettings``, inherited with its rules, so that a program file
+and a running mentorship can never disagree on what they mean;
+``ProgramConfig.mentorship_settings()`` hands the workflow exactly that part.
+Durations must be ISO 8601 (``P14D``, ``PT30S``) so the demo runs the same code
+with seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Protocol
+
+from jinja2 import Environment, TemplateSyntaxError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from mentorflow.addresses import EmailAddress
+from mentorflow.models import ProgramSettings, Role
+from mentorflow.settings import get_settings
+from mentorflow.yaml_source import SourceError, SourceProblem, load_yaml
+
+# --------------------------------------------------------------------------- durations
+
+# Weeks, days and time only: a month or a year has no fixed length, and
+# pydantic would silently take P6M as 180 days.
+_ISO_DURATION = re.compile(r"P(?=\d|T\d)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?")
+
+
+def _iso_duration(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"P[^T]*[YM].*", value.strip()):
+        raise ValueError(
+            f"{value!r}: months and years have no fixed length; use weeks or days (P26W, P90D)"
+        )
+    if not isinstance(value, str) or not _ISO_DURATION.fullmatch(value.strip()):
+        raise ValueError(
+            f"{value!r} is not an ISO 8601 duration in weeks, days, hours, minutes or "
+            "seconds (e.g. P14D, P26W, PT30S)"
+        )
+    return value.strip()
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    return value
+
+
+#: A positive duration written in ISO 8601 (``P14D``); numbers are refused
+#: because ``30`` would silently mean 30 seconds.
+Duration = Annotated[timedelta, BeforeValidator(_iso_duration), AfterValidator(_positive)]
+#: The same, where zero makes sense (no minimum tenure).
+DurationOrZero = Annotated[timedelta, BeforeValidator(_iso_duration)]
+
+
+def _strict_model(**extra: Any) -> ConfigDict:
+    # Unknown keys are typos more often than not: refuse them.
+    return ConfigDict(extra="forbid", **extra)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class Eligibility(BaseModel):
+    """Who may apply; an empty list means everyone."""
+
+    model_config = _strict_model()
+
+    min_tenure: DurationOrZero = timedelta(0)
+    levels: list[str] = []
+    departments: list[str] = []
+    #: Levels allowed to mentor (empty = the same as ``levels``).
+    mentor_levels: list[str] = []
+
+
+class TimeoutPolicy(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class ManagerApproval(BaseModel):
+    model_config = _strict_model()
+
+    required: bool = False
+    timeout: Duration = timedelta(days=7)
+    #: What a manager's silence means once ``timeout`` has passed. Rejecting
+    #: is the default: participation takes the employee's time.
+    on_timeout: TimeoutPolicy = TimeoutPolicy.REJECT
+
+
+class MatchingWeights(BaseModel):
+    """How much each soft criterion counts (see ``mentorflow.matching``)."""
+
+    model_config = _strict_model()
+
+    expertise: float = Field(default=1.0, ge=0)
+    seniority: float = Field(default=0.5, ge=0)
+    cross_department: float = Field(default=0.25, ge=0)
+    preference: float = Field(default=1.0, ge=0)
+
+
+class MatchingRules(BaseModel):
+    """Hard rules; never matching someone with their reporting line is always on."""
+
+    model_config = _strict_model()
+
+    exclude_same_department: bool = False
+    #: None = any gap; a gap is measured on the clock's circle, so at most 14 h.
+    max_timezone_gap_hours: float | None = Field(default=None, ge=0, le=14)
+    require_shared_language: bool = True
+
+
+class Matching(BaseModel):
+    model_config = _strict_model()
+
+    weights: MatchingWeights = MatchingWeights()
+    rules: MatchingRules = MatchingRules()
+
+
+class QuestionKind(StrEnum):
+    RATING = "rating"  # 1–5
+    TEXT = "text"
+
+
+# Names the built-in survey answer already uses (``models.SurveyAnswer``).
+_BUILT_IN_ANSWERS = {"by", "kind", "rating", "gained", "working_well", "goals_achieved"}
+_BUILT_IN_ANSWERS |= {"would_mentor", "comments"}
+
+
+class SurveyQuestion(BaseModel):
+    model_config = _strict_model()
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    text: str = Field(min_length=1, max_length=300)
+    kind: QuestionKind
+
+    @field_validator("id")
+    @classmethod
+    def _not_built_in(cls, value: str) -> str:
+        if value in _BUILT_IN_ANSWERS:
+            raise ValueError(f"{value!r} is a built-in survey answer; choose another id")
+        return value
+
+
+def _unique_ids(questions: list[SurveyQuestion]) -> list[SurveyQuestion]:
+    seen: set[str] = set()
+    for question in questions:
+        if question.id in seen:
+            raise ValueError(f"question id {question.id!r} is used twice")
+        seen.add(question.id)
+    return questions
+
+
+Questions = Annotated[list[SurveyQuestion], AfterValidator(_unique_ids)]
+
+
+class SurveyQuestions(BaseModel):
+    """Questions a program adds to the built-in mid-point and final surveys."""
+
+    model_config = _strict_model()
+
+    midpoint: Questions = []
+    final: Questions = []
+
+
+# --------------------------------------------------------------------------- program
+
+
+def _not_a_sexagesimal(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted 09:00 as the number 540 (minutes in base 60).
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError("write the time in quotes, e.g. '09:00'")
+    return value
+
+
+_SETTINGS = ProgramSettings.model_fields
+
+
+class ProgramConfig(ProgramSettings):
+    """A program file. The schedule fields come from ``ProgramSettings``."""
+
+    model_config = _strict_model(populate_by_name=True)
+
+    program_name: str = Field(alias="name", min_length=1, max_length=200)
+    program_manager_email: EmailAddress
+    duration: Duration = _SETTINGS["duration"].default
+    introduction_timeout: Duration = _SETTINGS["introduction_timeout"].default
+    goals_timeout: Duration = _SETTINGS["goals_timeout"].default
+    checkin_window: Duration = _SETTINGS["checkin_window"].default
+    survey_window: Duration = _SETTINGS["survey_window"].default
+    checkin_local_time: Annotated[time, BeforeValidator(_not_a_sexagesimal)] = _SETTINGS[
+        "checkin_local_time"
+    ].default
+
+    #: The career ladder, junior first; gives levels the rank matching uses
+    #: for seniority. Empty = levels are not ranked.
+    levels: list[str] = []
+    eligibility: Eligibility = Eligibility()
+    manager_approval: ManagerApproval = ManagerApproval()
+    matching: Matching = Matching()
+    default_mentor_capacity: int = Field(default=2, ge=1, le=10)
+    #: How long applications stay open after the cohort is launched.
+    applications_window: Duration = timedelta(days=14)
+    survey_questions: SurveyQuestions = SurveyQuestions()
+    #: A folder of email templates that replace those of ``templates/email``
+    #: with the same file name; relative to the program file.
+    email_templates: Path | None = None
+
+    @field_validator("cadence", mode="before")
+    @classmethod
+    def _cadence_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("P"):
+            _iso_duration(value)
+        return value
+
+    @field_validator("levels")
+    @classmethod
+    def _distinct_levels(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a level is listed twice")
+        return value
+
+    @field_validator("email_templates")
+    @classmethod
+    def _overrides_exist(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        # Checked against the file system only while loading a file; a stored
+        # program read back elsewhere keeps the path it was checked with.
+        base = (info.context or {}).get("base_dir")
+        if value is None or base is None:
+            return value
+        folder = (Path(base) / value).resolve()
+        check_email_overrides(folder)
+        return folder
+
+    @model_validator(mode="after")
+    def _levels_on_the_ladder(self) -> ProgramConfig:
+        if self.levels:
+            for name in ("levels", "mentor_levels"):
+                unknown = sorted(set(getattr(self.eligibility, name)) - set(self.levels))
+                if unknown:
+                    raise ValueError(
+                        f"eligibility.{name}: {', '.join(unknown)} not among the program's levels"
+                    )
+        return self
+
+    # ------------------------------------------------------------------- derived
+
+    def mentorship_settings(self) -> ProgramSettings:
+        """What one MentorshipWorkflow needs of this program."""
+        return ProgramSettings.model_validate(
+            {name: getattr(self, name) for name in ProgramSettings.model_fields}
+        )
+
+    def level_rank(self, level: str) -> int | None:
+        """Position on the career ladder (0 = most junior); None if not ranked."""
+        return self.levels.index(level) if level in self.levels else None
+
+    def refusal(self, person: Applicant, role: Role, today: date) -> str | None:
+        """Why ``person`` may not take part as ``role``; None when they may."""
+        from mentorflow.directory import HireDateUnknown, tenure
+
+        rules = self.eligibility
+        if not person.active:
+            return "no longer in the directory"
+        if rules.departments and person.department not in rules.departments:
+            return f"department {person.department or '(none)'} is not part of this program"
+        allowed_levels = rules.levels
+        if role is Role.MENTOR and rules.mentor_levels:
+            allowed_levels = rules.mentor_levels
+        if allowed_levels and person.level not in allowed_levels:
+            return (
+                f"level {person.level or '(none)'} may not take part as {role.value} "
+                f"(allowed: {', '.join(allowed_levels)})"
+            )
+        if rules.min_tenure > timedelta(0):
+            try:
+                served = tenure(person, today)
+            except HireDateUnknown:
+                return "hire date unknown, so the minimum tenure cannot be checked"
+            if served < rules.min_tenure:
+                return (
+                    f"tenure of {served.days} days is below the minimum of {rules.min_tenure.days}"
+                )
+        return None
+
+
+class Applicant(Protocol):
+    """The directory fields eligibility looks at (``store.schema.Person`` has them)."""
+
+    employee_id: str
+    active: bool
+    department: str
+    level: str
+    hire_date: date | None
+
+
+# --------------------------------------------------------------------------- email overrides
+
+
+def check_email_overrides(folder: Path, templates_dir: Path | None = None) -> list[str]:
+    """The templates ``folder`` overrides; each file must replace one of the
+    default catalogue (``templates/email``) by its exact file name and parse."""
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder")
+    defaults = (templates_dir or get_settings().templates_dir) / "email"
+    known = {p.name for p in defaults.iterdir() if p.is_file()}
+    overridden: list[str] = []
+    for file in sorted(folder.iterdir()):
+        if file.name.startswith(".") or not file.is_file():
+            continue
+        if file.name not in known:
+            raise ValueError(f"{file.name} does not replace any email template")
+        if file.suffix in {".txt", ".html"}:
+            try:
+                Environment().parse(file.read_text(encoding="utf-8"))
+            except TemplateSyntaxError as exc:
+                raise ValueError(f"{file.name}:{exc.lineno}: {exc.message}") from exc
+        overridden.append(file.name)
+    if not overridden:
+        raise ValueError(f"{folder} holds no email templates")
+    return overridden
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_program(path: Path, shown_as: str | None = None) -> ProgramConfig:
+    """The program in ``path``; ``SourceError`` naming file, line and field."""
+    document = load_yaml(path, shown_as)
+    if not isinstance(document.data, dict):
+        line = document.line_of(())
+        raise SourceError(
+            [SourceProblem(document.path, line, "", "expected a mapping of program settings")]
+        )
+    try:
+        return ProgramConfig.model_validate(
+            document.data, context={"base_dir": path.resolve().parent}
+        )
+    except ValidationError as exc:
+        raise SourceError(document.problems(exc, ProgramConfig)) from exc
