@@ -3,26 +3,14 @@ what its updates and signals carry, and what its activities exchange."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from mentorflow.cohort_states import ApplicationStatus
 from mentorflow.models import Participant, Role
-
-
-class ApplicationStatus(StrEnum):
-    SUBMITTED = "submitted"
-    ELIGIBLE = "eligible"
-    INELIGIBLE = "ineligible"
-    AWAITING_MANAGER = "awaiting_manager"
-    APPROVED = "approved"  # in the matching pool
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-    MATCHED = "matched"
-    WAITLISTED = "waitlisted"
-
+from mentorflow.program import ManagerApproval
 
 #: Statuses after which nothing more happens to an application.
 FINAL_STATUSES = frozenset(
@@ -34,15 +22,6 @@ FINAL_STATUSES = frozenset(
         ApplicationStatus.WAITLISTED,
     }
 )
-
-
-class ManagerApproval(BaseModel):
-    """The program's policy for asking the applicant's manager."""
-
-    required: bool = False
-    timeout: timedelta = timedelta(days=7)
-    #: What silence means when the timeout passes.
-    on_timeout: Literal["approve", "reject"] = "approve"
 
 
 class ApplicationInput(BaseModel):

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.applications import ApplicationActivities
 from activities.email import EmailActivities
 from activities.store import StoreActivities
 from mentorflow.settings import Settings
@@ -28,11 +29,12 @@ async def running_worker(
     sessions = make_sessionmaker(engine)
     email = EmailActivities(settings, sessions)
     store = StoreActivities(sessions)
+    applications = ApplicationActivities(sessions)
     worker = Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=ALL_WORKFLOWS,
-        activities=[email.send_email, *store.activities],
+        activities=[email.send_email, *store.activities, *applications.activities],
     )
     try:
         async with worker:
