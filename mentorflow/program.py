@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from mentorflow.addresses import EmailAddress
+from mentorflow.matching.model import MatchingRules, MatchingWeights
 from mentorflow.models import ProgramSettings, Role
 from mentorflow.settings import get_settings
 from mentorflow.yaml_source import SourceError, SourceProblem, load_yaml
@@ -106,28 +107,6 @@ class ManagerApproval(BaseModel):
     #: What a manager's silence means once ``timeout`` has passed. Rejecting
     #: is the default: participation takes the employee's time.
     on_timeout: TimeoutPolicy = TimeoutPolicy.REJECT
-
-
-class MatchingWeights(BaseModel):
-    """How much each soft criterion counts (see ``mentorflow.matching``)."""
-
-    model_config = _strict_model()
-
-    expertise: float = Field(default=1.0, ge=0)
-    seniority: float = Field(default=0.5, ge=0)
-    cross_department: float = Field(default=0.25, ge=0)
-    preference: float = Field(default=1.0, ge=0)
-
-
-class MatchingRules(BaseModel):
-    """Hard rules; never matching someone with their reporting line is always on."""
-
-    model_config = _strict_model()
-
-    exclude_same_department: bool = False
-    #: None = any gap; a gap is measured on the clock's circle, so at most 14 h.
-    max_timezone_gap_hours: float | None = Field(default=None, ge=0, le=14)
-    require_shared_language: bool = True
 
 
 class Matching(BaseModel):
