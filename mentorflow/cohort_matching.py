@@ -84,6 +84,7 @@ def build_matching_input(session: Session, cohort_name: str) -> MatchingInput:
 @dataclass(frozen=True)
 class MatchingRunOutcome:
     run_id: int
+    problem: MatchingInput
     result: MatchingResult
 
 
@@ -100,4 +101,4 @@ def run_matching(session: Session, cohort_name: str) -> MatchingRunOutcome:
         matched=result.matched_count,
         total_score=result.total_score,
     )
-    return MatchingRunOutcome(run.id, result)
+    return MatchingRunOutcome(run.id, problem, result)

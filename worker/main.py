@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.applications import ApplicationActivities
+from activities.cohort import CohortActivities
 from activities.email import EmailActivities
 from activities.store import StoreActivities
 from mentorflow.settings import Settings
@@ -30,11 +31,17 @@ async def running_worker(
     email = EmailActivities(settings, sessions)
     store = StoreActivities(sessions)
     applications = ApplicationActivities(sessions)
+    cohort = CohortActivities(sessions)
     worker = Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=ALL_WORKFLOWS,
-        activities=[email.send_email, *store.activities, *applications.activities],
+        activities=[
+            email.send_email,
+            *store.activities,
+            *applications.activities,
+            *cohort.activities,
+        ],
     )
     try:
         async with worker:

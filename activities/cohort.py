@@ -1,0 +1,162 @@
+"""Cohort activities: the cohort's record, its matching runs, HR's approval,
+the pairs to start (a page at a time), and the match notices to applications."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from mentorflow.application_models import MatchNotice, application_workflow_id
+from mentorflow.cohort_matching import run_matching
+from mentorflow.cohort_models import (
+    ApprovalRecord,
+    ApprovedPlan,
+    CohortRecord,
+    CohortStatusRecord,
+    MatchingSummary,
+    NotifyApplications,
+    PairsPage,
+    PairsPageResult,
+)
+from mentorflow.cohort_plan import OverrideError, approved_pairs, mentorship_inputs
+from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.matching import MatchingResult
+from mentorflow.models import Role, mentorship_workflow_id
+from mentorflow.store import cohorts
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+class CohortActivities:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @property
+    def activities(self) -> list[Callable[..., object]]:
+        return [
+            self.record_cohort,
+            self.set_cohort_status,
+            self.run_matching,
+            self.approve_matching,
+            self.pairs_page,
+            self.notify_applications,
+        ]
+
+    @activity.defn
+    async def record_cohort(self, record: CohortRecord) -> None:
+        def write(session: Session, record: CohortRecord) -> None:
+            cohorts.create_cohort(
+                session,
+                record.cohort,
+                record.program,
+                opens_at=record.opens_at,
+                closes_at=record.closes_at,
+            )
+
+        await self._run(write, record)
+
+    @activity.defn
+    async def set_cohort_status(self, record: CohortStatusRecord) -> None:
+        def write(session: Session, record: CohortStatusRecord) -> None:
+            if cohorts.get_cohort(session, record.cohort).status != record.status:  # type: ignore[union-attr]
+                cohorts.set_cohort_status(session, record.cohort, record.status)
+
+        await self._run(write, record)
+
+    @activity.defn
+    async def run_matching(self, cohort: str) -> MatchingSummary:
+        def work(session: Session, cohort: str) -> MatchingSummary:
+            outcome = run_matching(session, cohort)
+            result = outcome.result
+            return MatchingSummary(
+                run_id=outcome.run_id,
+                mentees=len(outcome.problem.mentees),
+                mentors=len(outcome.problem.mentors),
+                matched=result.matched_count,
+                unmatched=len(result.unmatched_mentees),
+                total_score=result.total_score,
+            )
+
+        return await self._run(work, cohort)
+
+    @activity.defn
+    async def approve_matching(self, record: ApprovalRecord) -> ApprovedPlan:
+        def work(session: Session, record: ApprovalRecord) -> ApprovedPlan:
+            cohorts.approve_matching_run(
+                session, record.run_id, record.overrides.model_dump(mode="json")
+            )
+            _run, pairs = approved_pairs(session, record.run_id)
+            return ApprovedPlan(run_id=record.run_id, pairs=len(pairs))
+
+        return await self._run(work, record)
+
+    @activity.defn
+    async def pairs_page(self, page: PairsPage) -> PairsPageResult:
+        def work(session: Session, page: PairsPage) -> PairsPageResult:
+            _run, pairs = approved_pairs(session, page.run_id)
+            chunk = pairs[page.offset : page.offset + page.limit]
+            return PairsPageResult(pairs=mentorship_inputs(session, page.cohort, chunk))
+
+        return await self._run(work, page)
+
+    @activity.defn
+    async def notify_applications(self, request: NotifyApplications) -> int:
+        """Tells every application in the pool whether it was matched; people
+        left out hear why and stay first in line for the next round."""
+
+        def plan(session: Session, request: NotifyApplications) -> dict[str, MatchNotice]:
+            run, pairs = approved_pairs(session, request.run_id)
+            result = MatchingResult.model_validate(run.result)
+            reasons = {u.mentee_id: u.text for u in result.unmatched_mentees}
+            mentorships: dict[str, list[str]] = {}
+            for pair in pairs:
+                ids = mentorship_workflow_id(request.cohort, pair.mentor_id, pair.mentee_id)
+                for person in (pair.mentor_id, pair.mentee_id):
+                    mentorships.setdefault(person, []).append(ids)
+            notices: dict[str, MatchNotice] = {}
+            pool = cohorts.list_applications(session, request.cohort, ApplicationStatus.APPROVED)
+            for application in pool:
+                person = application.employee_id
+                if person in mentorships:
+                    notices[person] = MatchNotice(matched=True, mentorship_ids=mentorships[person])
+                elif application.role == Role.MENTEE.value and person not in notices:
+                    reason = reasons.get(person, "HR changed the proposal.")
+                    notices[person] = MatchNotice(matched=False, reason=reason)
+                elif person not in notices:
+                    reason = "Every mentee found a mentor before we reached you this round."
+                    notices[person] = MatchNotice(matched=False, reason=reason)
+            return notices
+
+        notices = await self._run(plan, request)
+        client = activity.client()
+        for index, (person, notice) in enumerate(sorted(notices.items())):
+            handle = client.get_workflow_handle(application_workflow_id(request.cohort, person))
+            try:
+                await handle.signal("match_notice", notice)
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                # An application recorded without its workflow (imported by hand):
+                # its row is all there is, and the pairs start regardless.
+                activity.logger.warning("no application workflow for %s", person)
+            activity.heartbeat(index)
+        return len(notices)
+
+    async def _run(self, work: Callable[[Session, A], R], arg: A) -> R:
+        def transaction() -> R:
+            with self._sessions.begin() as session:
+                return work(session, arg)
+
+        try:
+            return await asyncio.to_thread(transaction)
+        except OverrideError as exc:
+            raise ApplicationError(str(exc), type="OverrideError", non_retryable=True) from exc
+        except cohorts.CohortStoreError as exc:
+            raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc

@@ -1,0 +1,129 @@
+"""Boundary models of the cohort lifecycle: CohortWorkflow's input, updates,
+query and result, and what its activities exchange. Payloads stay small:
+the workflow carries ids and counts, the store carries the people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, model_validator
+
+from mentorflow.cohort_states import CohortStatus
+from mentorflow.models import MentorshipInput, Outcome
+from mentorflow.program import ProgramConfig
+
+
+class CohortInput(BaseModel):
+    cohort: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    program: ProgramConfig
+    opens_at: datetime
+    closes_at: datetime
+    #: Child workflows being started at once: thousands of pairs start in a
+    #: steady stream instead of one burst.
+    start_window: int = Field(default=50, ge=1, le=1000)
+    #: Pairs read from the store per activity call.
+    page_size: int = Field(default=200, ge=1, le=2000)
+
+    @model_validator(mode="after")
+    def _closes_after_opening(self) -> CohortInput:
+        if self.closes_at <= self.opens_at:
+            raise ValueError("applications must close after they open")
+        return self
+
+    @property
+    def workflow_id(self) -> str:
+        return cohort_workflow_id(self.cohort)
+
+
+def cohort_workflow_id(cohort: str) -> str:
+    return f"cohort:{cohort}"
+
+
+class PairRef(BaseModel):
+    mentor_id: str
+    mentee_id: str
+
+
+class Overrides(BaseModel):
+    """HR's changes to a proposal: pairs dropped, pairs forced."""
+
+    drop: list[PairRef] = []
+    force: list[PairRef] = []
+
+
+class CloseRequest(BaseModel):
+    by: str = "hr"
+
+
+class ReviewDecision(BaseModel):
+    """``rerun`` asks for a fresh matching run; otherwise the proposal is
+    approved with ``overrides``."""
+
+    by: str = "hr"
+    rerun: bool = False
+    overrides: Overrides = Overrides()
+
+
+class CohortRecord(BaseModel):
+    cohort: str
+    program: ProgramConfig
+    opens_at: datetime
+    closes_at: datetime
+
+
+class CohortStatusRecord(BaseModel):
+    cohort: str
+    status: CohortStatus
+
+
+class MatchingSummary(BaseModel):
+    run_id: int
+    mentees: int
+    mentors: int
+    matched: int
+    unmatched: int
+    total_score: float
+
+
+class ApprovalRecord(BaseModel):
+    cohort: str
+    run_id: int
+    overrides: Overrides
+
+
+class ApprovedPlan(BaseModel):
+    run_id: int
+    pairs: int
+
+
+class PairsPage(BaseModel):
+    cohort: str
+    run_id: int
+    offset: int
+    limit: int
+
+
+class PairsPageResult(BaseModel):
+    pairs: list[MentorshipInput]
+
+
+class NotifyApplications(BaseModel):
+    cohort: str
+    run_id: int
+
+
+class CohortSnapshot(BaseModel):
+    cohort: str
+    status: CohortStatus
+    closes_at: datetime
+    proposal: MatchingSummary | None = None
+    pairs_planned: int = 0
+    pairs_started: int = 0
+    pairs_done: int = 0
+    outcomes: dict[Outcome, int] = {}
+
+
+class CohortResult(BaseModel):
+    cohort: str
+    pairs: int
+    outcomes: dict[Outcome, int]

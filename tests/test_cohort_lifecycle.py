@@ -1,0 +1,122 @@
+"""CohortWorkflow on the time-skipping server with the real activities: the
+example organisation's approved applications are matched, HR reviews (a bad
+override is refused, a re-run, an approval that drops a pair), the pairs start
+as child workflows and the cohort closes with their outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from mentorflow.cohort_models import CloseRequest, CohortInput, Overrides, PairRef, ReviewDecision
+from mentorflow.cohort_states import ApplicationStatus, CohortStatus
+from mentorflow.directory import import_directory
+from mentorflow.models import Outcome
+from mentorflow.program import load_program
+from mentorflow.store import cohorts
+from mentorflow.store.db import make_engine, make_sessionmaker
+from mentorflow.store.schema import MatchingRun, Mentorship
+from tests.conftest import SmtpServer
+from tests.support.pairs import settings_for, worker_for
+from tests.test_cohort_matching import COHORT, EXAMPLES, example_applications
+from workflows.cohort import CohortWorkflow
+
+PROGRAM = load_program(EXAMPLES / "program.yaml")
+
+
+@pytest.fixture
+async def cohort(
+    time_skipping_env: WorkflowEnvironment,
+    smtp_server: SmtpServer,
+    sqlite_url: str,
+    task_queue: str,
+    tmp_path: Path,
+) -> AsyncIterator[tuple[WorkflowHandle, str]]:
+    env = time_skipping_env
+    now = await env.get_current_time()
+    engine = make_engine(sqlite_url)
+    with make_sessionmaker(engine).begin() as session:
+        assert not import_directory(session, EXAMPLES / "directory.csv").errors
+        cohorts.create_cohort(
+            session, COHORT, PROGRAM, opens_at=now, closes_at=now + timedelta(days=14)
+        )
+        for application in example_applications():
+            cohorts.upsert_application(session, application)
+            cohorts.set_application_status(
+                session,
+                COHORT,
+                application.employee_id,
+                application.role,
+                ApplicationStatus.APPROVED,
+            )
+    engine.dispose()
+    settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
+    async with worker_for(env.client, settings, task_queue):
+        launch = CohortInput(
+            cohort=COHORT,
+            program=PROGRAM,
+            opens_at=now,
+            closes_at=now + timedelta(days=14),
+            start_window=5,
+            page_size=7,
+        )
+        handle = await env.client.start_workflow(
+            CohortWorkflow.run, launch, id=launch.workflow_id, task_queue=task_queue
+        )
+        yield handle, sqlite_url
+
+
+async def until_status(handle: WorkflowHandle, status: CohortStatus) -> None:
+    for _ in range(400):
+        if (await handle.query(CohortWorkflow.status)).status == status:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"cohort never reached {status}")
+
+
+async def test_a_cohort_from_review_to_closed(cohort: tuple[WorkflowHandle, str]) -> None:
+    handle, db_url = cohort
+    assert (await handle.query(CohortWorkflow.status)).status == CohortStatus.OPEN
+    with pytest.raises(WorkflowUpdateFailedError):  # nothing to review yet
+        await handle.execute_update(CohortWorkflow.review, ReviewDecision())
+    await handle.execute_update(CohortWorkflow.close_applications, CloseRequest())
+    await until_status(handle, CohortStatus.REVIEW)
+    proposal = (await handle.query(CohortWorkflow.status)).proposal
+    assert proposal is not None and proposal.matched > 0
+
+    bogus = Overrides(drop=[PairRef(mentor_id="E001", mentee_id="E999")])
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(CohortWorkflow.review, ReviewDecision(overrides=bogus))
+    assert "not in the proposal" in str(refused.value.cause)
+
+    await handle.execute_update(CohortWorkflow.review, ReviewDecision(rerun=True))
+    await until_status(handle, CohortStatus.REVIEW)
+
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        run = session.scalar(select(MatchingRun).order_by(MatchingRun.id.desc()))
+        first = run.result["pairs"][0]
+    drop = Overrides(drop=[PairRef(mentor_id=first["mentor_id"], mentee_id=first["mentee_id"])])
+    receipt = await handle.execute_update(CohortWorkflow.review, ReviewDecision(overrides=drop))
+    assert f"{proposal.matched - 1} pairs" in receipt.message
+
+    # Nobody confirms an introduction here: the server skips the weeks and
+    # every pair ends as not started, which the cohort tallies.
+    result = await handle.result()
+    assert result.pairs == proposal.matched - 1
+    assert result.outcomes == {Outcome.NOT_STARTED: result.pairs}
+    with make_sessionmaker(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Mentorship)) == result.pairs
+        assert cohorts.get_cohort(session, COHORT).status == CohortStatus.CLOSED
+        dropped = session.get(
+            Mentorship, f"mentorship:{COHORT}:{first['mentor_id']}:{first['mentee_id']}"
+        )
+        assert dropped is None
+    engine.dispose()
