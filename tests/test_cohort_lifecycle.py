@@ -6,8 +6,9 @@ as child workflows and the cohort closes with their outcomes."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from mentorflow.cohort_states import ApplicationStatus, CohortStatus
 from mentorflow.directory import import_directory
 from mentorflow.models import Outcome
 from mentorflow.program import load_program
+from mentorflow.report import build_report, to_csv, to_html, to_json
 from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import MatchingRun, Mentorship
@@ -119,4 +121,16 @@ async def test_a_cohort_from_review_to_closed(cohort: tuple[WorkflowHandle, str]
             Mentorship, f"mentorship:{COHORT}:{first['mentor_id']}:{first['mentee_id']}"
         )
         assert dropped is None
+        report = build_report(session, COHORT, datetime.now(UTC))
     engine.dispose()
+    # The report counts what happened: every pair matched, none started.
+    assert report.pairs == result.pairs and report.mentees_matched == result.pairs
+    assert report.match_rate == round(result.pairs / report.mentees_in_pool, 4)
+    assert report.outcomes == {"not_started": result.pairs} and report.graduates == 0
+    assert len(report.early_ends) == result.pairs
+    assert report.response_rate is None and report.mean_value is None
+    html = to_html(report)
+    assert "<svg" in html and "Early ends" in html and report.early_ends[0].mentee in html
+    rows = to_csv(report).splitlines()
+    assert rows[0] == "metric,value" and f"pairs,{result.pairs}" in rows
+    assert json.loads(to_json(report))["outcomes"] == {"not_started": result.pairs}
