@@ -20,6 +20,8 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 
+from mentorflow.cli_cohort import cohort_app
+from mentorflow.cli_cohort_review import report
 from mentorflow.cli_directory import directory_app
 from mentorflow.cli_mentorship import mentorship_app
 from mentorflow.cli_program import program_app
@@ -35,6 +37,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(mentorship_app, name="mentorship")
 app.add_typer(program_app, name="program")
 app.add_typer(directory_app, name="directory")
+app.add_typer(cohort_app, name="cohort")
+app.command("report")(report)
 
 console = Console()
 errors = Console(stderr=True)

@@ -143,6 +143,7 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "application_waitlisted": (APPLICATION, (), False),
     "manager_approval": ((*APPLICATION, "decision_due"), ("approval",), True),
     "manager_approval_reminder": ((*APPLICATION, "decision_due"), ("approval",), True),
+    "apply_link": (("cohort",), ("apply",), False),
 }
 HR_MAIL = {"at_risk", "hr_notice"}
 MANAGER_MAIL = {"manager_approval", "manager_approval_reminder"}
@@ -153,7 +154,7 @@ def recipients_of(template: str) -> tuple[str, ...]:
         return ("hr",)
     if template in MANAGER_MAIL:
         return ("manager",)
-    if template.startswith("application_"):
+    if template.startswith("application_") or template == "apply_link":
         return ("applicant",)
     return ("mentor", "mentee")
 

@@ -40,6 +40,9 @@ RETRY = RetryPolicy(
     non_retryable_error_types=["PermanentMailError"],
 )
 TIMEOUT = timedelta(minutes=2)
+#: Withdrawing is possible until the match; the settings' ``link_max_age``
+#: caps every link's age on top of this.
+WITHDRAW_LINK_LIFETIME = timedelta(days=120)
 
 
 @workflow.defn
@@ -272,6 +275,18 @@ class ApplicationWorkflow:
         if recipient is None:
             return  # not in the directory: there is nobody to write to
         assert self._details is not None
+        links = list(links or [])
+        if to is None and self._status not in FINAL_STATUSES:
+            # While the application is open, every email to the applicant
+            # carries their way out of it.
+            links.append(
+                LinkSpec(
+                    name="withdraw",
+                    purpose="withdraw",
+                    participant_id=recipient.employee_id,
+                    expires_at=workflow.now() + WITHDRAW_LINK_LIFETIME,
+                )
+            )
         request = EmailRequest(
             idempotency_key=f"{workflow.info().workflow_id}:{key}",
             workflow_id=workflow.info().workflow_id,
@@ -288,7 +303,7 @@ class ApplicationWorkflow:
                 "decision_due": self._decision_due.isoformat() if self._decision_due else "",
                 "program_manager_email": self._input.program_manager_email,
             },
-            links=links or [],
+            links=links,
         )
         try:
             await workflow.execute_activity_method(

@@ -13,7 +13,7 @@ from temporalio.client import Client
 from mentorflow.links import LinkSigner
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker
-from mentorflow.web import dev_routes, links_routes
+from mentorflow.web import application_routes, apply_routes, dev_routes, links_routes
 from mentorflow.web.deps import SettingsDep, TemplatesDep, TemporalConnector
 from mentorflow.web.errors import install_error_pages
 from mentorflow.web.templating import make_templates, render
@@ -28,7 +28,7 @@ async def _private_link_headers(
     # A token in the address is a key: keep it out of Referer headers, caches
     # and search indexes.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.url.path.startswith("/l/"):
+    if request.url.path.startswith(("/l/", "/apply/")):
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -65,6 +65,10 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     async def stylesheet(settings: SettingsDep) -> FileResponse:
         return FileResponse(settings.templates_dir / "web" / CSS_FILE, media_type="text/css")
 
+    # The application's own link pages first: the generic /l/{purpose}/{token}
+    # pages are built around a mentorship.
+    app.include_router(application_routes.router)
+    app.include_router(apply_routes.router)
     app.include_router(links_routes.router)
     if settings.uses_mail_sink:
         app.include_router(dev_routes.router)

@@ -1,0 +1,259 @@
+"""``mentorflow cohort launch | status | close | approve`` and ``mentorflow report``:
+HR launches a cohort, watches it, closes applications early, reviews the
+matching proposal (drop or force pairs, or re-run) and reads the report."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from mentorflow.cli_cohort import cohort_app, console, errors
+from mentorflow.cohort_models import (
+    CloseRequest,
+    CohortInput,
+    CohortSnapshot,
+    Overrides,
+    PairRef,
+    ReviewDecision,
+    cohort_workflow_id,
+)
+from mentorflow.matching import MatchingResult
+from mentorflow.models import ActionReceipt
+from mentorflow.settings import Settings, get_settings
+from mentorflow.store import cohorts
+from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
+
+
+def _run(main: Any) -> None:
+    from mentorflow.cli import _exit_after  # cli imports this module
+
+    _exit_after(main)
+
+
+async def _client(settings: Settings) -> Client:
+    from mentorflow.temporal_client import connect
+
+    return await connect(settings)
+
+
+def _pair(text: str) -> PairRef:
+    mentor, sep, mentee = text.partition(":")
+    if not sep or not mentor or not mentee:
+        raise typer.BadParameter(f"{text!r}: write a pair as MENTOR_ID:MENTEE_ID")
+    return PairRef(mentor_id=mentor, mentee_id=mentee)
+
+
+# --------------------------------------------------------------------------- launch
+
+
+@cohort_app.command("launch")
+def launch(
+    program_file: Path = typer.Argument(help="The program file (YAML)."),
+    name: str = typer.Option(..., "--name", help="The cohort's name, e.g. eng-2027-spring."),
+    closes_in: str = typer.Option(
+        None, help="ISO 8601 duration applications stay open (default: the program's window)."
+    ),
+) -> None:
+    """Launch a cohort of PROGRAM_FILE: applications open now."""
+    _run(_launch(get_settings(), program_file, name, closes_in))
+
+
+async def _launch(settings: Settings, program_file: Path, name: str, closes_in: str | None) -> int:
+    from pydantic import TypeAdapter, ValidationError
+
+    from mentorflow.program import load_program
+    from mentorflow.yaml_source import SourceError
+
+    try:
+        program = load_program(program_file)
+    except (SourceError, OSError) as exc:
+        errors.print(str(exc))
+        return 1
+    try:
+        window = (
+            TypeAdapter(timedelta).validate_python(closes_in)
+            if closes_in
+            else program.applications_window
+        )
+        now = datetime.now(UTC)
+        launch = CohortInput(cohort=name, program=program, opens_at=now, closes_at=now + window)
+    except ValidationError as exc:
+        errors.print(f"[bold red]error:[/] {exc.errors()[0]['msg']}")
+        return 1
+    # The cohort row exists before the workflow runs, so applications can be
+    # imported straight away; the workflow's own record of it is idempotent.
+    upgrade(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url)
+    with make_sessionmaker(engine).begin() as session:
+        cohort, created = cohorts.create_cohort(
+            session, name, program, opens_at=launch.opens_at, closes_at=launch.closes_at
+        )
+        if not created:
+            errors.print(f"[bold red]error:[/] cohort {name!r} exists already ({cohort.status})")
+            return 1
+    engine.dispose()
+    client = await _client(settings)
+    await client.start_workflow(
+        "CohortWorkflow", launch, id=launch.workflow_id, task_queue=settings.temporal_task_queue
+    )
+    console.print(
+        f"Cohort [bold]{name}[/] of {program.program_name} launched: applications are open "
+        f"until {launch.closes_at:%d %B %Y %H:%M} UTC.\n"
+        f"Apply on {settings.base_url}/apply/{name} or import with "
+        f"`mentorflow cohort applications import {name} FILE.csv`."
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------- status
+
+
+@cohort_app.command("status")
+def status(
+    name: str = typer.Argument(help="The cohort."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Where the cohort is, and the matching proposal with its explanations."""
+    _run(_status(get_settings(), name, as_json))
+
+
+async def _status(settings: Settings, name: str, as_json: bool) -> int:
+    client = await _client(settings)
+    try:
+        snap = await client.get_workflow_handle(cohort_workflow_id(name)).query(
+            "status", result_type=CohortSnapshot
+        )
+    except RPCError as exc:
+        return _not_found(name, exc)
+    proposal = _proposal(settings, name)
+    if as_json:
+        document = snap.model_dump(mode="json")
+        document["proposal_pairs"] = proposal.model_dump(mode="json") if proposal else None
+        print(json.dumps(document, indent=2))
+        return 0
+    console.print(
+        f"[bold]{name}[/]: {snap.status.value}; applications close "
+        f"{snap.closes_at:%d %B %Y %H:%M} UTC"
+    )
+    if snap.proposal:
+        p = snap.proposal
+        console.print(
+            f"Proposal (run {p.run_id}): {p.matched} of {p.mentees} mentees matched with "
+            f"{p.mentors} mentors, total score {p.total_score:.2f}."
+        )
+    if proposal and snap.status.value == "review":
+        console.print(proposal_table(proposal))
+        for unmatched in proposal.unmatched_mentees:
+            console.print(f"[yellow]unmatched[/] {unmatched.mentee_id}: {unmatched.text}")
+        console.print(
+            f"Approve with `mentorflow cohort approve {name}` (see --help for overrides)."
+        )
+    if snap.pairs_planned:
+        done = ", ".join(f"{k.value} {v}" for k, v in snap.outcomes.items()) or "none yet"
+        console.print(
+            f"Pairs: {snap.pairs_started} of {snap.pairs_planned} started; finished: {done}."
+        )
+    return 0
+
+
+def _proposal(settings: Settings, name: str) -> MatchingResult | None:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            run = cohorts.latest_matching_run(session, name)
+            return MatchingResult.model_validate(run.result) if run else None
+    finally:
+        engine.dispose()
+
+
+def proposal_table(result: MatchingResult) -> Table:
+    table = Table(title="Proposed pairs", title_justify="left")
+    for column in ("mentor", "mentee", "score", "why"):
+        table.add_column(column)
+    for pair in result.pairs:
+        top = sorted(pair.explanation, key=lambda c: c.contribution, reverse=True)
+        why = "; ".join(c.text for c in top if c.contribution > 0) or "eligible"
+        table.add_row(pair.mentor_id, pair.mentee_id, f"{pair.score:.2f}", why)
+    return table
+
+
+def _not_found(name: str, exc: RPCError) -> int:
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        errors.print(f"[bold red]error:[/] no cohort {name!r}: launch it first")
+    else:
+        errors.print(f"[bold red]error:[/] {exc.message}")
+    return 1
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+@cohort_app.command("close")
+def close(name: str = typer.Argument(help="The cohort.")) -> None:
+    """Close applications now (instead of at the set time) and start matching."""
+    _run(_update(get_settings(), name, "close_applications", CloseRequest()))
+
+
+@cohort_app.command("approve")
+def approve(
+    name: str = typer.Argument(help="The cohort."),
+    drop: list[str] = typer.Option([], "--drop", help="MENTOR_ID:MENTEE_ID pair to leave out."),
+    force: list[str] = typer.Option([], "--force", help="MENTOR_ID:MENTEE_ID pair to make."),
+    rerun: bool = typer.Option(False, "--rerun", help="Run matching again instead."),
+) -> None:
+    """Approve the proposal (with overrides), or ask for a re-run."""
+    overrides = Overrides(drop=[_pair(p) for p in drop], force=[_pair(p) for p in force])
+    decision = ReviewDecision(rerun=rerun, overrides=overrides)
+    _run(_update(get_settings(), name, "review", decision))
+
+
+async def _update(settings: Settings, name: str, update: str, payload: Any) -> int:
+    client = await _client(settings)
+    handle = client.get_workflow_handle(cohort_workflow_id(name))
+    try:
+        receipt = await handle.execute_update(update, payload, result_type=ActionReceipt)
+    except WorkflowUpdateFailedError as exc:
+        errors.print(f"[bold red]refused:[/] {getattr(exc.cause, 'message', exc.cause)}")
+        return 1
+    except RPCError as exc:
+        return _not_found(name, exc)
+    console.print(receipt.message)
+    return 0
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report(
+    name: str = typer.Argument(help="The cohort."),
+    fmt: str = typer.Option("html", "--format", help="html, csv or json."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+) -> None:
+    """The cohort report: match rate, response rate, value, goals, graduates, early ends."""
+    from mentorflow.report import build_report, to_csv, to_html, to_json
+
+    renderers = {"html": to_html, "csv": to_csv, "json": to_json}
+    if fmt not in renderers:
+        raise typer.BadParameter("choose html, csv or json", param_hint="--format")
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            document = renderers[fmt](build_report(session, name, datetime.now(UTC)))
+    except cohorts.UnknownCohort:
+        errors.print(f"[bold red]error:[/] no cohort {name!r}")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    if output:
+        output.write_text(document)
+        console.print(f"report written to {output}")
+    else:
+        print(document, end="")
