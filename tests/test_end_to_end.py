@@ -71,7 +71,7 @@ async def web(
     app = create_app(settings, dev_env.client)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers no started event)
+    while not server.started:
         await asyncio.sleep(0.05)
     try:
         async with running_worker(dev_env.client, settings, task_queue=task_queue):

@@ -1,7 +1,7 @@
 """Record the histories that ``tests/test_replay.py`` replays.
 
-Run after a deliberate, patched change to MentorshipWorkflow, never to make a
-failing replay pass: ``.venv/bin/python -m tests.histories.record``. Each
+Run after a deliberate, patched change to a workflow, never to make a failing
+replay pass: ``.venv/bin/python -m tests.histories.record [SCENARIO ...]``. Each
 history is one lifecycle branch, played with the real activities against the
 time-skipping server, a throwaway SMTP server and a throwaway SQLite store.
 """
@@ -9,9 +9,10 @@ time-skipping server, a throwaway SMTP server and a throwaway SQLite store.
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -19,6 +20,15 @@ from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from mentorflow.application_models import (
+    ApplicationDetails,
+    ApplicationInput,
+    ManagerDecision,
+    MatchNotice,
+)
+from mentorflow.cohort_models import CloseRequest, CohortInput, ReviewDecision
+from mentorflow.cohort_states import ApplicationStatus, CohortStatus
+from mentorflow.directory import import_directory
 from mentorflow.models import (
     CheckInAnswer,
     EndRequest,
@@ -26,8 +36,11 @@ from mentorflow.models import (
     MeetingStatus,
     PauseRequest,
     ResumeRequest,
+    Role,
 )
-from mentorflow.store.db import upgrade
+from mentorflow.program import ManagerApproval, load_program
+from mentorflow.store import cohorts
+from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 from mentorflow.temporal_bins import time_skipping_server_path
 from tests.conftest import SmtpRecorder, free_port
 from tests.support.pairs import (
@@ -43,6 +56,9 @@ from tests.support.pairs import (
     start_pair,
     worker_for,
 )
+from tests.test_cohort_matching import COHORT, EXAMPLES, example_applications
+from workflows.application import ApplicationWorkflow
+from workflows.cohort import CohortWorkflow
 from workflows.mentorship import MentorshipWorkflow
 
 HERE = Path(__file__).parent
@@ -97,14 +113,108 @@ async def not_started(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
     await env.sleep(timedelta(days=8))
 
 
-SCENARIOS: dict[str, Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]] = {
-    "mentorship_graduated": graduated,
-    "mentorship_paused_then_ended": paused_then_ended,
-    "mentorship_not_started": not_started,
+Scenario = Callable[[WorkflowEnvironment, str, str], Awaitable[WorkflowHandle]]
+
+
+def pair(play: Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]) -> Scenario:
+    async def scenario(env: WorkflowEnvironment, url: str, task_queue: str) -> WorkflowHandle:
+        handle = await start_pair(env.client, task_queue, PROGRAM, cohort=task_queue)
+        await play(env, handle)
+        return handle
+
+    return scenario
+
+
+def cohort_in_store(url: str, now: datetime) -> None:
+    """The example organisation, program and approved applications."""
+    engine = make_engine(url)
+    with make_sessionmaker(engine).begin() as session:
+        import_directory(session, EXAMPLES / "directory.csv")
+        program = load_program(EXAMPLES / "program.yaml")
+        cohorts.create_cohort(
+            session, COHORT, program, opens_at=now, closes_at=now + timedelta(days=14)
+        )
+        for application in example_applications():
+            cohorts.upsert_application(session, application)
+            cohorts.set_application_status(
+                session,
+                COHORT,
+                application.employee_id,
+                application.role,
+                ApplicationStatus.APPROVED,
+            )
+    engine.dispose()
+
+
+async def application_approved_and_matched(
+    env: WorkflowEnvironment, url: str, task_queue: str
+) -> WorkflowHandle:
+    cohort_in_store(url, await env.get_current_time())
+    application = ApplicationInput(
+        cohort=COHORT,
+        employee_id="E012",
+        manager_approval=ManagerApproval(required=True, timeout=timedelta(days=5)),
+    )
+    handle = await env.client.start_workflow(
+        ApplicationWorkflow.run, application, id=application.workflow_id, task_queue=task_queue
+    )
+    await handle.execute_update(
+        ApplicationWorkflow.submit, ApplicationDetails(roles=[Role.MENTEE], goals="Lead teams")
+    )
+    manager = None
+    while manager is None:
+        manager = (await handle.query(ApplicationWorkflow.status)).manager_id
+        await asyncio.sleep(0.05)
+    await eventually_status(handle, ApplicationStatus.AWAITING_MANAGER)
+    await handle.execute_update(
+        ApplicationWorkflow.manager_decision, ManagerDecision(by=manager, approve=True)
+    )
+    await eventually_status(handle, ApplicationStatus.APPROVED)
+    await handle.signal(ApplicationWorkflow.match_notice, MatchNotice(matched=True))
+    return handle
+
+
+async def eventually_status(handle: WorkflowHandle, status: ApplicationStatus) -> None:
+    while (await handle.query(ApplicationWorkflow.status)).status != status:
+        await asyncio.sleep(0.05)
+
+
+async def cohort_reviewed_and_run(
+    env: WorkflowEnvironment, url: str, task_queue: str
+) -> WorkflowHandle:
+    now = await env.get_current_time()
+    cohort_in_store(url, now)
+    launch = CohortInput(
+        cohort=COHORT,
+        program=load_program(EXAMPLES / "program.yaml"),
+        opens_at=now,
+        closes_at=now + timedelta(days=14),
+        start_window=4,
+        page_size=5,
+    )
+    handle = await env.client.start_workflow(
+        CohortWorkflow.run, launch, id=launch.workflow_id, task_queue=task_queue
+    )
+    await handle.execute_update(CohortWorkflow.close_applications, CloseRequest())
+    while (await handle.query(CohortWorkflow.status)).status != CohortStatus.REVIEW:
+        await asyncio.sleep(0.05)
+    await handle.execute_update(CohortWorkflow.review, ReviewDecision(rerun=True))
+    while (await handle.query(CohortWorkflow.status)).status != CohortStatus.REVIEW:
+        await asyncio.sleep(0.05)
+    await handle.execute_update(CohortWorkflow.review, ReviewDecision())
+    return handle
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "mentorship_graduated": pair(graduated),
+    "mentorship_paused_then_ended": pair(paused_then_ended),
+    "mentorship_not_started": pair(not_started),
+    "application_approved_and_matched": application_approved_and_matched,
+    "cohort_reviewed_and_run": cohort_reviewed_and_run,
 }
 
 
-async def main() -> None:
+async def main(names: list[str]) -> None:
     port = free_port()
     smtp = Controller(SmtpRecorder(), hostname="127.0.0.1", port=port)
     smtp.start()
@@ -113,15 +223,15 @@ async def main() -> None:
         test_server_existing_path=str(time_skipping_server_path()),
     )
     try:
-        for name, scenario in SCENARIOS.items():
+        for name in names or list(SCENARIOS):
+            scenario = SCENARIOS[name]
             with tempfile.TemporaryDirectory() as tmp:
                 url = f"sqlite:///{tmp}/store.db"
                 upgrade(url)
                 settings = settings_for(Path(tmp), url, port)
                 async with worker_for(env.client, settings, f"record-{name}"):
-                    handle = await start_pair(env.client, f"record-{name}", PROGRAM, cohort=name)
-                    await scenario(env, handle)
-                    await env.client.get_workflow_handle(handle.id).result()
+                    handle = await scenario(env, url, f"record-{name}")
+                    await handle.result()
                 # Every run of the chain, so continue-as-new is replayed too.
                 run_id: str | None = handle.result_run_id
                 index = 0
@@ -145,4 +255,6 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    # Names record only those scenarios: histories of released code stay as
+    # they were, which is what replaying them is for.
+    asyncio.run(main(sys.argv[1:]))
