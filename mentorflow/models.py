@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 # --------------------------------------------------------------------------- people
 
@@ -54,6 +61,57 @@ NAMED_CADENCES: dict[str, timedelta] = {
 }
 
 
+class QuestionKind(StrEnum):
+    RATING = "rating"  # 1–5
+    TEXT = "text"
+
+
+# Names the built-in survey answer already uses (``SurveyAnswer``).
+_BUILT_IN_ANSWERS = {"by", "kind", "rating", "gained", "working_well", "goals_achieved"}
+_BUILT_IN_ANSWERS |= {"would_mentor", "comments", "extra"}
+
+
+class SurveyQuestion(BaseModel):
+    """A question a program adds to its surveys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    text: str = Field(min_length=1, max_length=300)
+    kind: QuestionKind
+
+    @field_validator("id")
+    @classmethod
+    def _not_built_in(cls, value: str) -> str:
+        if value in _BUILT_IN_ANSWERS:
+            raise ValueError(f"{value!r} is a built-in survey answer; choose another id")
+        return value
+
+
+def _unique_ids(questions: list[SurveyQuestion]) -> list[SurveyQuestion]:
+    seen: set[str] = set()
+    for question in questions:
+        if question.id in seen:
+            raise ValueError(f"question id {question.id!r} is used twice")
+        seen.add(question.id)
+    return questions
+
+
+Questions = Annotated[list[SurveyQuestion], AfterValidator(_unique_ids)]
+
+
+class SurveyQuestions(BaseModel):
+    """Questions a program adds to the built-in mid-point and final surveys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    midpoint: Questions = []
+    final: Questions = []
+
+    def of(self, kind: SurveyKind) -> list[SurveyQuestion]:
+        return self.midpoint if kind == SurveyKind.MIDPOINT else self.final
+
+
 class ProgramSettings(BaseModel):
     """The part of a program's configuration that one mentorship needs."""
 
@@ -72,6 +130,8 @@ class ProgramSettings(BaseModel):
     #: Ceiling on check-ins in one workflow run before continue-as-new (besides
     #: the server's own suggestion); keeps histories small for years-long pairs.
     max_checkins_per_run: int = Field(default=26, ge=1)
+    #: The program's own questions, asked after the built-in ones.
+    survey_questions: SurveyQuestions = SurveyQuestions()
 
     @field_validator("cadence")
     @classmethod
@@ -278,6 +338,8 @@ class SurveyAnswer(BaseModel):
     #: Mentee, final survey: "would you mentor others?"
     would_mentor: WouldMentor | None = None
     comments: str = ""
+    #: Answers to the program's own questions, by question id.
+    extra: dict[str, int | str] = {}
 
 
 class EndRequest(BaseModel):
@@ -350,6 +412,7 @@ class MentorshipSnapshot(BaseModel):
     steps_in_flight: int = 0
     outcome: Outcome | None = None
     outcome_reason: str = ""
+    survey_questions: SurveyQuestions = SurveyQuestions()
 
 
 # --------------------------------------------------------------------------- activities

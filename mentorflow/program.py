@@ -116,52 +116,6 @@ class Matching(BaseModel):
     rules: MatchingRules = MatchingRules()
 
 
-class QuestionKind(StrEnum):
-    RATING = "rating"  # 1–5
-    TEXT = "text"
-
-
-# Names the built-in survey answer already uses (``models.SurveyAnswer``).
-_BUILT_IN_ANSWERS = {"by", "kind", "rating", "gained", "working_well", "goals_achieved"}
-_BUILT_IN_ANSWERS |= {"would_mentor", "comments"}
-
-
-class SurveyQuestion(BaseModel):
-    model_config = _strict_model()
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    text: str = Field(min_length=1, max_length=300)
-    kind: QuestionKind
-
-    @field_validator("id")
-    @classmethod
-    def _not_built_in(cls, value: str) -> str:
-        if value in _BUILT_IN_ANSWERS:
-            raise ValueError(f"{value!r} is a built-in survey answer; choose another id")
-        return value
-
-
-def _unique_ids(questions: list[SurveyQuestion]) -> list[SurveyQuestion]:
-    seen: set[str] = set()
-    for question in questions:
-        if question.id in seen:
-            raise ValueError(f"question id {question.id!r} is used twice")
-        seen.add(question.id)
-    return questions
-
-
-Questions = Annotated[list[SurveyQuestion], AfterValidator(_unique_ids)]
-
-
-class SurveyQuestions(BaseModel):
-    """Questions a program adds to the built-in mid-point and final surveys."""
-
-    model_config = _strict_model()
-
-    midpoint: Questions = []
-    final: Questions = []
-
-
 # --------------------------------------------------------------------------- program
 
 
@@ -200,7 +154,6 @@ class ProgramConfig(ProgramSettings):
     default_mentor_capacity: int = Field(default=2, ge=1, le=10)
     #: How long applications stay open after the cohort is launched.
     applications_window: Duration = timedelta(days=14)
-    survey_questions: SurveyQuestions = SurveyQuestions()
     #: A folder of email templates that replace those of ``templates/email``
     #: with the same file name; relative to the program file.
     email_templates: Path | None = None

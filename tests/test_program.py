@@ -74,7 +74,10 @@ def test_the_mentorship_gets_the_schedule_of_the_program() -> None:
         survey_window=timedelta(days=7),
         checkin_local_time=time(9, 0),
         at_risk_streak=2,
+        # The program's own questions travel with each mentorship's surveys.
+        survey_questions=load_program(EXAMPLE).survey_questions,
     )
+    assert settings.survey_questions.final
 
 
 def test_a_stored_program_reads_back_the_same() -> None:

@@ -21,10 +21,17 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.links import LinkSigner, link_id
-from mentorflow.models import LinkSpec, MentorshipSnapshot, Participant, ProgramSettings
+from mentorflow.models import (
+    LinkSpec,
+    MentorshipSnapshot,
+    Participant,
+    ProgramSettings,
+    SurveyQuestion,
+    SurveyQuestions,
+)
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine
-from mentorflow.store.schema import UsedLink
+from mentorflow.store.schema import SurveyResponse, UsedLink
 from mentorflow.web import create_app
 from tests.conftest import SmtpServer
 from tests.support.pairs import (
@@ -446,6 +453,44 @@ async def test_midpoint_survey(site: Site) -> None:
     assert done.status_code == 200, text_of(done)
     snap = await snapshot(handle)
     assert MENTEE.employee_id in next(v for v in snap.surveys if v.kind == "midpoint").answered_by
+
+
+async def test_the_programs_own_survey_questions_are_asked_and_kept(site: Site) -> None:
+    program = FOUR_DAYS_DAILY.model_copy(
+        update={
+            "survey_questions": SurveyQuestions(
+                midpoint=[
+                    SurveyQuestion(id="safe", text="I can share my doubts openly", kind="rating"),
+                    SurveyQuestion(id="next_topic", text="What to discuss next?", kind="text"),
+                ]
+            )
+        }
+    )
+    handle = await site.start(program)
+    await introduce(handle)
+    await agree_goals(handle)
+    for _ in range(40):
+        if any(v.kind == "midpoint" and not v.done for v in (await snapshot(handle)).surveys):
+            break
+        await site.env.sleep(timedelta(hours=6))
+    link = site.link(handle, "survey", MENTOR, ref="midpoint")
+    page = await site.http.get(link)
+    assert "I can share my doubts openly" in page.text and 'name="q_next_topic"' in page.text
+
+    refused = await site.http.post(link, data={"rating": "4", "working_well": "yes", "q_safe": "9"})
+    assert refused.status_code == 422  # out of range: the form comes back, nothing sent
+    done = await site.http.post(
+        link,
+        data={"rating": "4", "working_well": "yes", "q_safe": "5", "q_next_topic": "Hiring"},
+    )
+    assert done.status_code == 200, text_of(done)
+    engine = make_engine(site.settings.resolved_database_url)
+    try:
+        with engine.connect() as conn:
+            (answers,) = conn.execute(select(SurveyResponse.answers)).one()
+    finally:
+        engine.dispose()
+    assert answers["extra"] == {"safe": 5, "next_topic": "Hiring"}
 
 
 async def test_pause_resume_and_end_early(site: Site) -> None:

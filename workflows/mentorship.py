@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         ParticipantLeft,
         PauseRequest,
         Phase,
+        QuestionKind,
         ResumeRequest,
         Role,
         StatusRecord,
@@ -639,6 +640,15 @@ class MentorshipWorkflow:
             raise ValueError("You have already answered this survey.")
         if answer.would_mentor is not None and answer.by != self._input.mentee.employee_id:
             raise ValueError("Only the mentee is asked whether they would mentor others.")
+        asked = {q.id: q for q in self._program.survey_questions.of(answer.kind)}
+        for question_id, value in answer.extra.items():
+            question = asked.get(question_id)
+            if question is None:
+                raise ValueError(f"The survey has no question {question_id!r}.")
+            if question.kind == QuestionKind.RATING and not (
+                isinstance(value, int) and 1 <= value <= 5
+            ):
+                raise ValueError(f"{question.text}: please answer from 1 to 5.")
 
     @workflow.update
     async def end_early(self, request: EndRequest) -> ActionReceipt:
@@ -730,6 +740,7 @@ class MentorshipWorkflow:
             outcome=self._outcome
             or (Outcome.GRADUATED if self._state.phase == Phase.CLOSED else None),
             outcome_reason=self._outcome_reason,
+            survey_questions=self._program.survey_questions,
         )
 
     # ------------------------------------------------------------------ helpers

@@ -8,7 +8,7 @@ once next to the fields, with what the person typed kept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,9 +24,11 @@ from mentorflow.models import (
     MentorshipSnapshot,
     MilestoneStatus,
     PauseRequest,
+    QuestionKind,
     ResumeRequest,
     SurveyAnswer,
     SurveyKind,
+    SurveyQuestion,
     WouldMentor,
 )
 
@@ -213,6 +215,7 @@ def parse_survey(
     kind: SurveyKind,
     is_mentee: bool,
     goals_count: int,
+    questions: Sequence[SurveyQuestion] = (),
 ) -> Action:
     r = _Reader(form)
     rating = r.integer("rating", 1, 5, required="Please give a rating from 1 to 5.")
@@ -232,6 +235,15 @@ def parse_survey(
         fields["goals_achieved"] = r.integer("goals_achieved", 0, goals_count or None)
         if is_mentee:
             fields["would_mentor"] = r.choice("would_mentor", tuple(WouldMentor))
+    extra: dict[str, int | str] = {}
+    for question in questions:
+        name = f"q_{question.id}"
+        value = (
+            r.integer(name, 1, 5) if question.kind == QuestionKind.RATING else r.text(name, 2000)
+        )
+        if value not in (None, ""):
+            extra[question.id] = value
+    fields["extra"] = extra
     return Action("answer_survey", _build(r, SurveyAnswer, **fields))
 
 

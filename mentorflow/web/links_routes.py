@@ -53,8 +53,14 @@ def _parse(page: LinkPage, form: dict[str, str]) -> forms.Action:
         case "checkin":
             return forms.parse_checkin(form, by, checkin_number(page.claims), page.snapshot)
         case "survey":
+            kind = survey_kind(page.claims)
             return forms.parse_survey(
-                form, by, survey_kind(page.claims), page.role == "mentee", len(page.snapshot.goals)
+                form,
+                by,
+                kind,
+                page.role == "mentee",
+                len(page.snapshot.goals),
+                page.snapshot.survey_questions.of(kind),
             )
         case _:
             return forms.parse_end(form, by)

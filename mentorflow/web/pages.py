@@ -91,6 +91,7 @@ class LinkPage:
             view = find_survey(self.snapshot, kind)
             ctx["kind"] = kind.value
             ctx["closes_at"] = view.closes if view else None
+            ctx["questions"] = self.snapshot.survey_questions.of(kind)
         return ctx
 
 
