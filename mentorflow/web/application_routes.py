@@ -162,8 +162,15 @@ async def _submit(
     return render(request, templates, "thanks.html", 200, receipt=receipt, me=me, partner=None)
 
 
+def _purpose(request: Request) -> str:
+    """``approval`` or ``withdraw``: the path's second segment (the routes below
+    are registered for exactly those two)."""
+    return request.url.path.split("/")[2]
+
+
 @router.get("/l/approval/{token}", response_class=HTMLResponse)
-async def show_approval(
+@router.get("/l/withdraw/{token}", response_class=HTMLResponse)
+async def show_link(
     token: str,
     request: Request,
     signer: SignerDep,
@@ -171,35 +178,12 @@ async def show_approval(
     temporal: TemporalDep,
     templates: TemplatesDep,
 ) -> HTMLResponse:
-    return await _show("approval", token, request, signer, session, temporal, templates)
+    return await _show(_purpose(request), token, request, signer, session, temporal, templates)
 
 
 @router.post("/l/approval/{token}", response_class=HTMLResponse)
-async def submit_approval(
-    token: str,
-    request: Request,
-    signer: SignerDep,
-    session: SessionDep,
-    temporal: TemporalDep,
-    templates: TemplatesDep,
-) -> HTMLResponse:
-    return await _submit("approval", token, request, signer, session, temporal, templates)
-
-
-@router.get("/l/withdraw/{token}", response_class=HTMLResponse)
-async def show_withdraw(
-    token: str,
-    request: Request,
-    signer: SignerDep,
-    session: SessionDep,
-    temporal: TemporalDep,
-    templates: TemplatesDep,
-) -> HTMLResponse:
-    return await _show("withdraw", token, request, signer, session, temporal, templates)
-
-
 @router.post("/l/withdraw/{token}", response_class=HTMLResponse)
-async def submit_withdraw(
+async def submit_link(
     token: str,
     request: Request,
     signer: SignerDep,
@@ -207,4 +191,4 @@ async def submit_withdraw(
     temporal: TemporalDep,
     templates: TemplatesDep,
 ) -> HTMLResponse:
-    return await _submit("withdraw", token, request, signer, session, temporal, templates)
+    return await _submit(_purpose(request), token, request, signer, session, temporal, templates)
