@@ -128,16 +128,18 @@ def demo(
     file: Path = typer.Option(
         None, "--file", "-f", help="Demo script (default: examples/demo.yaml)."
     ),
-    deadline: float = typer.Option(360.0, help="Give up after this many seconds."),
+    deadline: float = typer.Option(480.0, help="Give up after this many seconds."),
     ui: bool = typer.Option(True, "--ui/--no-ui", help="Serve the Temporal Web UI meanwhile."),
     linger: bool = typer.Option(
         False, "--linger", help="Keep the stack running after the summary, until Ctrl-C."
     ),
 ) -> None:
-    """Watch a demo cohort run in minutes, answered by simulated people.
+    """Watch a whole cohort run in minutes, answered by simulated people.
 
-    The pairs of the demo file get durations of seconds; simulated people read
-    their mail and answer through its links. Ends with a summary.
+    The directory and applications of examples/ go through the real HR path
+    (eligibility, managers' approval, matching, HR's review); the pairs live
+    with durations of seconds while simulated people answer their mail
+    through its links. Ends with the cohort report.
     """
     from mentorflow.demo.plan import DEFAULT_PLAN, load_plan
     from mentorflow.demo.runner import run_demo

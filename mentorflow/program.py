@@ -229,6 +229,8 @@ class ProgramConfig(ProgramSettings):
                 served = tenure(person, today)
             except HireDateUnknown:
                 return "hire date unknown, so the minimum tenure cannot be checked"
+            if served < timedelta(0):
+                return "the hire date is still to come"
             if served < rules.min_tenure:
                 return (
                     f"tenure of {served.days} days is below the minimum of {rules.min_tenure.days}"

@@ -1,3 +1,4 @@
-"""``mentorflow demo``: the embedded stack, a small cohort with durations of
-seconds, and simulated participants who read their mail and answer it through
-the same signed links and web forms a person would use."""
+"""``mentorflow demo``: the embedded stack and a whole cohort of the example
+organisation with durations of seconds: HR's steps through the real commands'
+code, and simulated managers, applicants and participants who read their mail
+and answer through the same signed links and web forms a person would use."""

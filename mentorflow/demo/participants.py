@@ -225,16 +225,18 @@ class SimulatedParticipant:
             )
 
     async def review_goals(self, link: SignedLink) -> None:
+        # A mentor of two mentees reviews two sets of goals: say whose.
+        whose = f"{self.script.pair.mentee.first_name}'s"
         comment = self.behaviour.asks_for_goal_changes
         if comment and not self.asked_for_changes:
             form = {"decision": "changes", "comment": comment}
             if await self.submit(link, form, "goal review"):
                 self.asked_for_changes = True
-                self.log.info(f"{self.name} asked for changes to the goals", style="yellow")
+                self.log.info(f"{self.name} asked for changes to {whose} goals", style="yellow")
             return
         form = {"decision": "agree", "comment": "Clear and ambitious. Let's go!"}
         if await self.submit(link, form, "goal review"):
-            self.log.info(f"{self.name} agreed to the goals", style="green")
+            self.log.info(f"{self.name} agreed to {whose} goals", style="green")
 
     async def answer_checkin(self, link: SignedLink, manage: SignedLink | None) -> None:
         ref = link.claims.ref

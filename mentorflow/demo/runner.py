@@ -1,7 +1,9 @@
-"""``mentorflow demo``: start the stack, launch the pairs of the demo file as a
-fresh cohort, let the simulated people answer their mail, watch the workflows,
-and print a summary. The exit code says whether every pair reached the outcome
-the demo file expects."""
+"""``mentorflow demo``: start the stack, run a whole cohort of the demo file
+through the real HR path (directory, launch, applications, manager approvals,
+matching, review, pairs as child workflows), let the simulated people answer
+their mail, watch it live, and close with the cohort report. The exit code
+says whether the cohort closed with every pair at the outcome its story
+expects."""
 
 from __future__ import annotations
 
@@ -10,16 +12,14 @@ import contextlib
 import logging
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import httpx
 from rich.console import Console, RenderableType
 from rich.live import Live
-from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.client import Client
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
@@ -28,14 +28,20 @@ from temporalio.runtime import (
     TelemetryFilter,
 )
 
-from mentorflow.demo.display import ActivityLog, PairStatus, live_view, summary_view
-from mentorflow.demo.mailroom import Mailroom
-from mentorflow.demo.participants import PairScript, SimulatedParticipant
+from mentorflow.demo.display import ActivityLog, live_view, summary_view
+from mentorflow.demo.hr import CohortError
 from mentorflow.demo.plan import DemoPlan
-from mentorflow.devstack import Stack, embedded_stack, stop_signals
-from mentorflow.links import LinkSigner
-from mentorflow.models import MentorshipInput, MentorshipResult, MentorshipSnapshot, Role
+from mentorflow.demo.records import DemoRecords
+from mentorflow.demo.report_view import report_view, write_html
+from mentorflow.demo.script import CohortScript
+from mentorflow.devstack import embedded_stack, stop_signals
 from mentorflow.settings import Settings
+
+#: Workflow id prefixes of a cohort's lifecycles: ``{kind}:{cohort}:…``.
+COHORT_WORKFLOWS = ("cohort", "application", "mentorship")
+#: Pair snapshots are queried every other second: a query per pair is a
+#: workflow task on the worker, which the pairs themselves need more.
+SNAPSHOT_EVERY = 2
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -48,9 +54,8 @@ def demo_settings(settings: Settings) -> Settings:
 
 
 def fresh_mailbox(settings: Settings) -> None:
-    """Mail of earlier demo runs points at pairs that are gone, and every poll of
-    /dev/mail.json would parse it again: start each run with an empty Maildir
-    (the sink creates it afresh)."""
+    """Mail of earlier demo runs points at workflows that are gone: start each
+    run with an empty Maildir (the sink creates it afresh)."""
     shutil.rmtree(settings.mail_dir, ignore_errors=True)
 
 
@@ -72,58 +77,24 @@ def log_to_file(path: Path) -> None:
 
 
 async def retire_earlier_demos(client: Client, prefix: str, cohort: str, log: ActivityLog) -> None:
-    """Pairs of an interrupted earlier demo resume with the dev server; nobody
-    answers them any more, so stop them instead of letting them mail on."""
-    query = "WorkflowType = 'MentorshipWorkflow' AND ExecutionStatus = 'Running'"
+    """Cohorts, applications and pairs of an interrupted earlier demo resume
+    with the dev server; nobody answers them any more, so stop them instead
+    of letting them mail on."""
     retired = 0
-    async for execution in client.list_workflows(query):
-        if execution.id.startswith(f"mentorship:{prefix}-") and f":{cohort}:" not in execution.id:
+    async for execution in client.list_workflows("ExecutionStatus = 'Running'"):
+        kind, _, rest = execution.id.partition(":")
+        their_cohort = rest.split(":", 1)[0]
+        if (
+            kind in COHORT_WORKFLOWS
+            and their_cohort.startswith(f"{prefix}-")
+            and their_cohort != cohort
+        ):
             await client.get_workflow_handle(execution.id).terminate(
                 reason=f"superseded by demo cohort {cohort}"
             )
             retired += 1
     if retired:
-        log.info(f"stopped {retired} pairs left running by an earlier demo", style="dim")
-
-
-async def watch(status: PairStatus, handle: WorkflowHandle[Any, MentorshipResult]) -> None:
-    """Wait for the pair's result; any way of not getting one is recorded, so the
-    demo reports it instead of waiting for the deadline."""
-    try:
-        status.result = await handle.result()
-    except WorkflowFailureError as exc:
-        status.error = str(exc.cause or exc)
-    except Exception as exc:  # e.g. the result does not decode: still a failed pair
-        status.error = f"{type(exc).__name__}: {exc}"
-
-
-async def refresh(statuses: list[PairStatus], client: Client) -> None:
-    async def one(status: PairStatus) -> None:
-        with contextlib.suppress(Exception):  # a busy worker only delays the next refresh
-            status.snapshot = await client.get_workflow_handle(status.workflow_id).query(
-                "snapshot", result_type=MentorshipSnapshot
-            )
-
-    await asyncio.gather(*(one(s) for s in statuses))
-
-
-@dataclass
-class Cohort:
-    """A launched demo cohort: one status per pair and everything that runs around them."""
-
-    name: str
-    statuses: list[PairStatus]
-    mailroom: Mailroom
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-    @property
-    def finished(self) -> bool:
-        return all(s.finished for s in self.statuses)
-
-    async def close(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        log.info(f"stopped {retired} workflows left running by an earlier demo", style="dim")
 
 
 async def run_demo(
@@ -131,7 +102,7 @@ async def run_demo(
     plan: DemoPlan,
     *,
     console: Console,
-    deadline: float = 360.0,
+    deadline: float = 480.0,
     ui: bool = True,
     linger: bool = False,
 ) -> int:
@@ -157,107 +128,126 @@ async def run_demo(
             )
             if url
         )
-        async with httpx.AsyncClient(timeout=60.0) as http:
-            cohort = await launch(stack, plan, name, http, log)
-            try:
+        records = DemoRecords(settings.resolved_database_url)
+        try:
+            async with httpx.AsyncClient(timeout=60.0) as http:
+                script = CohortScript(stack, plan, name, records, http, log, console)
                 title = f"{plan.program.program_name}: cohort {name}"
-                view = partial(live_view, title, links, cohort.statuses, plan.checkins_planned, log)
-                await follow(cohort, stack.client, view, console, stop, deadline)
-            finally:
-                await cohort.close()
-        console.print()
-        console.print(summary_view(name, cohort.statuses, cohort.mailroom.delivered))
+                view = partial(
+                    live_view,
+                    title,
+                    links,
+                    script.view,
+                    script.statuses,
+                    plan.checkins_planned,
+                    log,
+                )
+                running = asyncio.create_task(script.run())
+                try:
+                    await follow(running, script, view, console, stop, deadline)
+                    failure = _failure(running)
+                finally:
+                    running.cancel()
+                    await asyncio.gather(running, return_exceptions=True)
+                    await script.close()
+            await closing(console, script, records, settings.var_dir)
+        finally:
+            records.close()
         for problem in log.problems:
             console.print(f"[red]not accepted:[/] {problem}")
-        code = verdict(console, cohort.statuses, stopped=stop.is_set(), deadline=deadline)
+        code = verdict(console, script, failure, stopped=stop.is_set(), deadline=deadline)
         if linger and not stop.is_set():
             console.print(f"The stack keeps running for you to explore: {links}. Ctrl-C stops it.")
             await stop.wait()
     return code
 
 
+async def closing(
+    console: Console, script: CohortScript, records: DemoRecords, folder: Path
+) -> None:
+    """The pairs' summary, then the cohort report on the console and as HTML."""
+    console.print()
+    if script.statuses:
+        console.print(summary_view(script.cohort, script.statuses, script.mailroom.delivered))
+    if script.result is not None:
+        report = await asyncio.to_thread(records.report, script.cohort)
+        console.print(report_view(report))
+        path = write_html(report, folder)
+        console.print(f"The cohort report (HTML, with charts): [bold]{path}[/]")
+
+
+def _failure(running: asyncio.Task[None]) -> str | None:
+    """Why HR's script stopped, when the cohort's workflow refused or failed;
+    other errors (a broken demo file) propagate to the command."""
+    if not running.done() or running.cancelled():
+        return None
+    error = running.exception()
+    if error is None:
+        return None
+    if isinstance(error, CohortError):
+        return str(error)
+    raise error
+
+
 async def follow(
-    cohort: Cohort,
-    client: Client,
+    running: asyncio.Task[None],
+    script: CohortScript,
     view: Callable[[], RenderableType],
     console: Console,
     stop: asyncio.Event,
     deadline: float,
 ) -> None:
-    """Refresh the pairs' snapshots each second until all are done, the deadline
-    passes or the user presses Ctrl-C. The live table needs a terminal; in a CI log
-    the activity log is printed line by line instead."""
+    """Refresh the view each second until the script is done, the deadline
+    passes or the user presses Ctrl-C. The live table needs a terminal; in a
+    CI log the activity log is printed line by line instead."""
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + deadline
     live = Live(console=console, auto_refresh=False) if console.is_terminal else None
-    with live or contextlib.nullcontext():
-        while not cohort.finished and not stop.is_set() and loop.time() < ends_at:
-            await refresh(cohort.statuses, client)
+    stopping = asyncio.ensure_future(stop.wait())
+    tick = 0
+    try:
+        with live or contextlib.nullcontext():
+            while not running.done() and not stop.is_set() and loop.time() < ends_at:
+                await script.refresh(pairs=tick % SNAPSHOT_EVERY == 0)
+                tick += 1
+                if live:
+                    live.update(view(), refresh=True)
+                # A second between refreshes, or less when the script ends or Ctrl-C.
+                await asyncio.wait({running, stopping}, timeout=1.0)
+            await script.refresh(pairs=True)
             if live:
                 live.update(view(), refresh=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1.0)
-        await refresh(cohort.statuses, client)
-        if live:
-            live.update(view(), refresh=True)
+    finally:
+        stopping.cancel()
 
 
-async def launch(
-    stack: Stack, plan: DemoPlan, name: str, http: httpx.AsyncClient, log: ActivityLog
-) -> Cohort:
-    """Start a workflow per pair, and the people, mailroom and watchers around them."""
-    settings = stack.settings
-    signer = LinkSigner(settings.resolved_secret_key, settings.link_max_age)
-    mailroom = Mailroom(
-        http,
-        f"{stack.web_url}/dev/mail.json",
-        log,
-        watched={plan.program.program_manager_email: "HR"},
-    )
-    cohort = Cohort(name, [], mailroom)
-    for pair in plan.pairs:
-        request = MentorshipInput(
-            cohort=name,
-            program=plan.program,
-            mentor=pair.mentor.participant(),
-            mentee=pair.mentee.participant(),
-        )
-        script = PairScript(pair, request.workflow_id, plan.checkins_planned)
-        for person, role in ((pair.mentor, Role.MENTOR), (pair.mentee, Role.MENTEE)):
-            participant = SimulatedParticipant(
-                person, role, script, http=http, signer=signer, journal=plan.journal, log=log
-            )
-            mailroom.subscribe(person.email, participant.inbox)
-            cohort.tasks.append(asyncio.create_task(participant.run()))
-        handle = await stack.client.start_workflow(
-            "MentorshipWorkflow",
-            request,
-            id=request.workflow_id,
-            task_queue=settings.temporal_task_queue,
-            result_type=MentorshipResult,
-        )
-        status = PairStatus(pair, request.workflow_id)
-        cohort.statuses.append(status)
-        cohort.tasks.append(asyncio.create_task(watch(status, handle)))
-    cohort.tasks.append(asyncio.create_task(mailroom.run()))
-    log.info(f"started {len(cohort.statuses)} mentorships in cohort {name}", style="bold")
-    return cohort
-
-
-def verdict(console: Console, statuses: list[PairStatus], *, stopped: bool, deadline: float) -> int:
-    """0 when every pair reached the outcome its story expects."""
+def verdict(
+    console: Console,
+    script: CohortScript,
+    failure: str | None,
+    *,
+    stopped: bool,
+    deadline: float,
+) -> int:
+    """0 when the cohort closed with every pair at the outcome its story expects."""
     if stopped:
         console.print("[yellow]Demo interrupted.[/]")
         return 130
-    unfinished = [s for s in statuses if not s.finished]
-    if unfinished:
+    if failure:
+        console.print(f"[bold red]The cohort did not run to its end: {failure}[/]")
+        return 1
+    statuses = script.statuses
+    if script.result is None:
+        phase = script.view.status.value if script.view.status else "not launched"
+        unfinished = [s for s in statuses if not s.finished]
         where = ", ".join(
             f"{s.label} ({s.snapshot.phase.value if s.snapshot else 'not started'})"
             for s in unfinished
         )
         console.print(
-            f"[bold red]The demo did not finish within {deadline:.0f}s.[/] Still running: {where}. "
-            "Is the machine very busy? The logs and the Temporal UI tell where they wait."
+            f"[bold red]The demo did not finish within {deadline:.0f}s[/]: the cohort is "
+            f"{phase}" + (f"; still running: {where}" if where else "") + ". "
+            "Is the machine very busy? The logs and the Temporal UI tell where it waits."
         )
         return 1
     failed = [s for s in statuses if s.error]
@@ -270,7 +260,12 @@ def verdict(console: Console, statuses: list[PairStatus], *, stopped: bool, dead
             f"[bold red]{s.label} ended {s.result.outcome.value}, but the story "
             f"({s.pair.story}) expects {s.pair.expect.value}.[/]"
         )
-    if failed or wrong:
+    applications = script.unexpected_applications()
+    for problem in applications:
+        console.print(f"[bold red]{problem}[/]")
+    if failed or wrong or applications:
         return 1
-    console.print("[bold green]Every pair reached its outcome.[/]")
+    console.print(
+        f"[bold green]The cohort closed: {len(statuses)} pairs. Every pair reached its outcome.[/]"
+    )
     return 0

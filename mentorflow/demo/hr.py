@@ -1,0 +1,155 @@
+"""The program manager's part of the demo, through the same calls as the
+``mentorflow directory import``, ``cohort launch``, ``cohort applications
+import``, ``cohort close`` and ``cohort approve`` commands."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+
+from mentorflow.applications_import import ImportReport as ApplicationsReport
+from mentorflow.applications_import import submit_rows
+from mentorflow.cohort_models import (
+    CloseRequest,
+    CohortInput,
+    CohortResult,
+    CohortSnapshot,
+    Overrides,
+    PairRef,
+    ReviewDecision,
+)
+from mentorflow.cohort_states import ApplicationStatus, CohortStatus
+from mentorflow.demo.display import ActivityLog
+from mentorflow.demo.plan import DemoPlan, PlanError
+from mentorflow.demo.records import ApplicationState, DemoRecords
+from mentorflow.devstack import Stack
+from mentorflow.matching import MatchingResult
+from mentorflow.models import ActionReceipt
+from mentorflow.program import ProgramConfig
+
+#: Where an application still waits for something (eligibility, its manager).
+UNSETTLED = {
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.ELIGIBLE,
+    ApplicationStatus.AWAITING_MANAGER,
+}
+POLL = 1.0
+
+
+class CohortError(RuntimeError):
+    """The cohort's workflow refused what HR asked, or failed; the message says why."""
+
+
+class HumanResources:
+    def __init__(
+        self, stack: Stack, records: DemoRecords, plan: DemoPlan, cohort: str, log: ActivityLog
+    ) -> None:
+        self.stack = stack
+        self.records = records
+        self.plan = plan
+        self.cohort = cohort
+        self.log = log
+        self.handle: WorkflowHandle[Any, CohortResult] | None = None
+
+    async def import_directory(self) -> None:
+        path = self.plan.directory
+        report = await asyncio.to_thread(self.records.import_directory, path)
+        self.log.info(
+            f"HR imported the directory {path.name}: {report.imported} people "
+            f"({len(report.inserted)} new, {len(report.updated)} updated)",
+            "bold",
+        )
+        for problem in report.errors:
+            self.log.warn(f"directory {problem.where(path.name)}")
+        if not report.imported:
+            raise PlanError(f"{path}: no valid row; the demo needs a directory")
+
+    async def launch(self) -> WorkflowHandle[Any, CohortResult]:
+        program = self.plan.program
+        now = datetime.now(UTC)
+        launch = CohortInput(
+            cohort=self.cohort,
+            program=program,
+            opens_at=now,
+            closes_at=now + program.applications_window,
+        )
+        await asyncio.to_thread(
+            self.records.create_cohort, self.cohort, program, launch.opens_at, launch.closes_at
+        )
+        self.handle = await self.stack.client.start_workflow(
+            "CohortWorkflow",
+            launch,
+            id=launch.workflow_id,
+            task_queue=self.stack.settings.temporal_task_queue,
+            result_type=CohortResult,
+        )
+        self.log.info(f"HR launched cohort {self.cohort} of {program.program_name}", "bold")
+        return self.handle
+
+    async def submit_applications(self, program: ProgramConfig, report: ApplicationsReport) -> None:
+        """Submits the rows ``DemoRecords.checked_applications`` found valid,
+        as ``mentorflow cohort applications import`` does."""
+        path = self.plan.applications
+        settings = self.stack.settings
+        await submit_rows(
+            self.stack.client, settings.temporal_task_queue, self.cohort, program, report
+        )
+        self.log.info(
+            f"HR imported {path.name}: {len(report.submitted)} applications submitted, "
+            f"{len(report.errors)} rows rejected",
+            "bold",
+        )
+        for problem in report.errors:
+            self.log.warn(f"applications {problem.where(path.name)}")
+
+    async def applications_settled(self, expected: set[str]) -> dict[str, ApplicationState]:
+        """Waits until every submitted application is in the pool or finished:
+        then closing applications leaves nobody waiting for their manager."""
+        told: list[str] = []
+        while True:
+            states = await asyncio.to_thread(self.records.applications, self.cohort)
+            waiting = sorted(
+                e for e in expected if e not in states or states[e].status in UNSETTLED
+            )
+            if not waiting:
+                return states
+            # Said when the last few are left, which is when HR would wonder.
+            if waiting != told and len(waiting) <= 3:
+                told = waiting
+                self.log.info(
+                    f"HR waits for {len(waiting)} application(s) to settle before closing: "
+                    f"{', '.join(waiting)}",
+                    "dim",
+                )
+            await asyncio.sleep(POLL)
+
+    async def status(self) -> CohortSnapshot:
+        assert self.handle is not None
+        return await self.handle.query("status", result_type=CohortSnapshot)
+
+    async def close_applications(self) -> None:
+        await self._update("close_applications", CloseRequest())
+
+    async def proposal(self) -> MatchingResult:
+        """The matching run HR reviews, once the workflow waits for a decision."""
+        while True:
+            snapshot = await self.status()
+            if snapshot.status is CohortStatus.REVIEW and snapshot.proposal is not None:
+                result = await asyncio.to_thread(self.records.proposal, self.cohort)
+                if result is not None:
+                    return result
+            await asyncio.sleep(POLL)
+
+    async def approve(self, drop: list[PairRef]) -> None:
+        await self._update("review", ReviewDecision(overrides=Overrides(drop=drop)))
+
+    async def _update(self, update: str, payload: Any) -> None:
+        assert self.handle is not None
+        try:
+            receipt = await self.handle.execute_update(update, payload, result_type=ActionReceipt)
+        except WorkflowUpdateFailedError as exc:
+            raise CohortError(f"{update}: {getattr(exc.cause, 'message', exc.cause)}") from exc
+        self.log.info(f"HR: {receipt.message}", "bold")
