@@ -28,6 +28,7 @@ from mentorflow.mail.render import EmailTemplateError, render_email
 from mentorflow.mail.smtp import PermanentMailError, SmtpPool, TransientMailError
 from mentorflow.models import EmailReceipt, EmailRequest
 from mentorflow.settings import Settings
+from mentorflow.store.schema import Cohort
 
 #: Pauses between tries to record "sent" after the server accepted the message:
 #: losing that write would make a retry send the email a second time.
@@ -47,6 +48,7 @@ class EmailActivities:
         self._sessions = sessions
         self._pool = pool or SmtpPool.from_settings(settings)
         self._signer = LinkSigner(settings.resolved_secret_key, settings.link_max_age)
+        self._template_overrides: dict[str, dict[str, str]] = {}
         # One in-flight send per key in this worker: an attempt that timed out
         # on the server may still be running here when its retry starts.
         self._in_flight: weakref.WeakValueDictionary[str, asyncio.Lock] = (
@@ -87,7 +89,10 @@ class EmailActivities:
         subject: str | None = None
         try:
             rendered = render_email(
-                request.template, self._context(request), self._settings.templates_dir
+                request.template,
+                self._context(request),
+                self._settings.templates_dir,
+                await asyncio.to_thread(self._overrides, request),
             )
             subject = rendered.subject
             message = build_message(
@@ -119,6 +124,21 @@ class EmailActivities:
             ) from exc
         await self._record_sent(key, rendered.subject)
         return EmailReceipt(message_id=entry.message_id, already_sent=False)
+
+    def _overrides(self, request: EmailRequest) -> dict[str, str]:
+        """The email templates the cohort's program overrides. Workflow ids read
+        ``kind:{cohort}:…``; a program does not change once its cohort is
+        launched, so each cohort's overrides are read once per worker."""
+        parts = (request.workflow_id or request.mentorship_id or "").split(":")
+        if len(parts) < 3:
+            return {}
+        cohort = parts[1]
+        if cohort not in self._template_overrides:
+            with self._sessions() as session:
+                stored = session.get(Cohort, cohort)
+                program = stored.program if stored is not None else {}
+            self._template_overrides[cohort] = dict(program.get("email_template_sources") or {})
+        return self._template_overrides[cohort]
 
     def _context(self, request: EmailRequest) -> dict[str, Any]:
         """The template context: the workflow's, plus the recipient and the

@@ -157,6 +157,10 @@ class ProgramConfig(ProgramSettings):
     #: A folder of email templates that replace those of ``templates/email``
     #: with the same file name; relative to the program file.
     email_templates: Path | None = None
+    #: The override files' text, read when the program is loaded, so that the
+    #: overrides travel with the cohort's stored program to whichever worker
+    #: sends the mail (file name → template source).
+    email_template_sources: dict[str, str] = {}
 
     @field_validator("cadence", mode="before")
     @classmethod
@@ -183,6 +187,15 @@ class ProgramConfig(ProgramSettings):
         folder = (Path(base) / value).resolve()
         check_email_overrides(folder)
         return folder
+
+    @model_validator(mode="after")
+    def _read_overrides(self, info: ValidationInfo) -> ProgramConfig:
+        if self.email_templates is not None and (info.context or {}).get("base_dir"):
+            self.email_template_sources = {
+                name: (self.email_templates / name).read_text(encoding="utf-8")
+                for name in check_email_overrides(self.email_templates)
+            }
+        return self
 
     @model_validator(mode="after")
     def _levels_on_the_ladder(self) -> ProgramConfig:

@@ -16,6 +16,7 @@ styles; ``@media`` rules stay in a ``<style>`` tag for phones that honour them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -24,7 +25,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import css_inline
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    DictLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
 from jinja2.runtime import Context
 
 from mentorflow.settings import get_settings
@@ -119,11 +129,16 @@ def _ordinal(number: int) -> str:
 # --------------------------------------------------------------------------- environment
 
 
-@lru_cache(maxsize=8)
-def email_environment(templates_dir: Path) -> Environment:
-    """One Jinja2 environment per templates folder (templates are cached in it)."""
+@lru_cache(maxsize=32)
+def email_environment(
+    templates_dir: Path, overrides: tuple[tuple[str, str], ...] = ()
+) -> Environment:
+    """One Jinja2 environment per templates folder and set of a program's
+    overrides (templates are cached in it); an override replaces the default
+    template of the same file name, and may still extend the shared layout."""
+    default: BaseLoader = FileSystemLoader(templates_dir / "email")
     env = Environment(
-        loader=FileSystemLoader(templates_dir / "email"),
+        loader=ChoiceLoader([DictLoader(dict(overrides)), default]) if overrides else default,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -159,7 +174,10 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def render_email(
-    template: str, context: dict[str, Any], templates_dir: Path | None = None
+    template: str,
+    context: dict[str, Any],
+    templates_dir: Path | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> RenderedEmail:
     """Subject, text and HTML of the email ``template`` for ``context``.
 
@@ -169,7 +187,7 @@ def render_email(
     folder = templates_dir or get_settings().templates_dir
     if not re.fullmatch(r"[a-z][a-z0-9_]*", template):
         raise EmailTemplateError(f"invalid email template name {template!r}")
-    env = email_environment(folder)
+    env = email_environment(folder, tuple(sorted((overrides or {}).items())))
     try:
         text_template = env.get_template(f"{template}.txt")
         html_template = env.get_template(f"{template}.html")
