@@ -1,0 +1,1 @@
+"""Keeping the directory true to the HR system (HRIS): sources, diff, apply."""
