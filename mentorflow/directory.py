@@ -130,6 +130,16 @@ def import_directory(
     return report
 
 
+def read_rows(source: Path | str) -> tuple[list[dict[str, Any]], ImportReport]:
+    """The valid rows' values and the problems of the others, without touching
+    the database (for a sync, which applies a file whole or not at all)."""
+    report = ImportReport()
+    rows = _parse(_read(source), report)
+    _reject_shared_keys(rows, report)
+    rejected = {p.line for p in report.errors}
+    return [row.values for row in rows if row.line not in rejected], report
+
+
 def _read(source: Path | str) -> str:
     if isinstance(source, str):
         return source
