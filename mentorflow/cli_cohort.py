@@ -22,6 +22,7 @@ from mentorflow.applications_import import (
     parse_applications,
     submit_rows,
 )
+from mentorflow.cli_directory import print_problems as print_row_problems
 from mentorflow.program import ProgramConfig
 from mentorflow.settings import Settings, get_settings
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
@@ -109,16 +110,7 @@ def summary(report: ImportReport, cohort: str, path: str) -> Table:
 
 
 def print_problems(report: ImportReport, path: str) -> None:
-    """One line per problem, ``file:line: field: reason``, as editors and grep
-    understand them; never wrapped, so a line can be copied whole."""
-    for kind, style, found in (
-        ("rejected", "red", report.errors),
-        ("warning", "yellow", report.warnings),
-    ):
-        for problem in found:
-            console.print(
-                f"[{style}]{kind}[/] {problem.where(path)} ({problem.employee_id or 'no id'})",
-                soft_wrap=True,
-            )
+    """The rejected and warned rows as for a directory import, then the duplicates."""
+    print_row_problems(report, path, console)
     for line, employee_id, message in report.duplicates:
         console.print(f"duplicate {path}:{line}: {employee_id}: {message}", soft_wrap=True)

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from mentorflow.directory import DirectoryFileError, ImportReport, import_directory
+from mentorflow.directory import DirectoryFileError, ImportReport, RowProblem, import_directory
 from mentorflow.settings import get_settings
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
+
+
+class RowReport(Protocol):
+    errors: list[RowProblem]
+    warnings: list[RowProblem]
+
 
 directory_app = typer.Typer(help="The employee directory.", no_args_is_help=True)
 console = Console(emoji=False, highlight=False)
@@ -69,15 +76,16 @@ def summary(report: ImportReport, path: str, *, dry_run: bool) -> Table:
     return table
 
 
-def print_problems(report: ImportReport, path: str) -> None:
+def print_problems(report: RowReport, path: str, out: Console | None = None) -> None:
     """One line per problem, ``file:line: field: reason``, as editors and grep
-    understand them; never wrapped, so a line can be copied whole."""
+    understand them; never wrapped, so a line can be copied whole. Shared by
+    every import that reports rows (directory, applications)."""
     for kind, style, found in (
         ("rejected", "red", report.errors),
         ("warning", "yellow", report.warnings),
     ):
         for problem in found:
-            console.print(
+            (out or console).print(
                 f"[{style}]{kind}[/] {problem.where(path)} ({problem.employee_id or 'no id'})",
                 soft_wrap=True,
             )

@@ -17,8 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorflow.cohort_states import (
@@ -29,6 +28,7 @@ from mentorflow.cohort_states import (
 )
 from mentorflow.models import Role
 from mentorflow.program import ProgramConfig
+from mentorflow.store.inserts import insert_for, inserted
 from mentorflow.store.schema import Application, Cohort, MatchingRun, Person
 
 
@@ -52,22 +52,6 @@ def _now(at: datetime | None) -> datetime:
     return at or datetime.now(UTC)
 
 
-def _insert(session: Session, table: type[Any]) -> Any:
-    """The dialect's INSERT, which knows ``ON CONFLICT``; both backends have it."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {dialect}")
-
-
-def _inserted(session: Session, statement: Insert) -> bool:
-    """Runs an ``ON CONFLICT DO NOTHING`` insert; False if the row was there."""
-    returned = session.execute(statement.returning(*statement.table.primary_key.columns))
-    return returned.first() is not None
-
-
 # --------------------------------------------------------------------------- cohorts
 
 
@@ -87,7 +71,7 @@ def create_cohort(
     if closes_at <= opens_at:
         raise CohortStoreError(f"cohort {name!r} would close before it opens")
     statement = (
-        _insert(session, Cohort)
+        insert_for(session, Cohort)
         .values(
             name=name,
             program_name=program.program_name,
@@ -99,7 +83,7 @@ def create_cohort(
         )
         .on_conflict_do_nothing(index_elements=[Cohort.name])
     )
-    created = _inserted(session, statement)
+    created = inserted(session, statement)
     cohort = session.get(Cohort, name, populate_existing=True)
     assert cohort is not None  # inserted above, or there already
     return cohort, created
@@ -226,7 +210,7 @@ def upsert_application(
         raise UnknownEmployee(f"{new.employee_id} is not in the directory")
     moment = _now(at)
     statement = (
-        _insert(session, Application)
+        insert_for(session, Application)
         .values(
             cohort=new.cohort,
             employee_id=new.employee_id,
@@ -242,7 +226,7 @@ def upsert_application(
             index_elements=[Application.cohort, Application.employee_id, Application.role]
         )
     )
-    created = _inserted(session, statement)
+    created = inserted(session, statement)
     application = _application(session, new.cohort, new.employee_id, new.role)
     if created:
         return ApplicationWrite(application, ApplicationOutcome.CREATED)

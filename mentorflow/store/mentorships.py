@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from mentorflow import models
+from mentorflow.store.inserts import insert_for, inserted
 from mentorflow.store.schema import (
     CheckIn,
     CheckInResponse,
@@ -41,26 +41,6 @@ class MissingRecord(LookupError):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _insert(session: Session, table: type[Any]) -> Any:
-    """The dialect's INSERT, which knows ``ON CONFLICT``; both backends have it."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {dialect}")
-
-
-def _inserted(session: Session, statement: Insert) -> bool:
-    """Runs an ``ON CONFLICT DO NOTHING`` insert; False if the row was there.
-
-    Asks for the new row back instead of trusting ``rowcount``, which drivers
-    report differently for ORM-enabled inserts."""
-    primary_key = statement.table.primary_key.columns
-    returned = session.execute(statement.returning(*primary_key))
-    return returned.first() is not None
 
 
 def _utc_iso(moments: dict[str, datetime]) -> dict[str, str]:
@@ -85,7 +65,7 @@ def _mentorship(session: Session, mentorship_id: str, *, lock: bool = False) -> 
 def upsert_person(session: Session, participant: models.Participant) -> None:
     """Creates or refreshes the person's contact fields. Directory fields
     (department, manager, title, ...) belong to the HRIS sync and stay as they are."""
-    statement = _insert(session, Person).values(
+    statement = insert_for(session, Person).values(
         employee_id=participant.employee_id,
         email=participant.email,
         name=participant.name,
@@ -115,7 +95,7 @@ def record_mentorship_started(session: Session, record: models.MentorshipRecord)
     upsert_person(session, record.mentor)
     upsert_person(session, record.mentee)
     statement = (
-        _insert(session, Mentorship)
+        insert_for(session, Mentorship)
         .values(
             id=record.mentorship_id,
             cohort=record.cohort,
@@ -129,7 +109,7 @@ def record_mentorship_started(session: Session, record: models.MentorshipRecord)
         )
         .on_conflict_do_nothing(index_elements=[Mentorship.id])
     )
-    return _inserted(session, statement)
+    return inserted(session, statement)
 
 
 def event_dedupe_key(event: models.MentorshipEvent) -> str:
@@ -146,7 +126,7 @@ def event_dedupe_key(event: models.MentorshipEvent) -> str:
 def record_event(session: Session, event: models.MentorshipEvent) -> bool:
     _mentorship(session, event.mentorship_id)
     statement = (
-        _insert(session, MentorshipEventRow)
+        insert_for(session, MentorshipEventRow)
         .values(
             mentorship_id=event.mentorship_id,
             kind=event.kind,
@@ -157,7 +137,7 @@ def record_event(session: Session, event: models.MentorshipEvent) -> bool:
         )
         .on_conflict_do_nothing(index_elements=[MentorshipEventRow.dedupe_key])
     )
-    return _inserted(session, statement)
+    return inserted(session, statement)
 
 
 # Goals compare without milestone status: progress arrives with check-in
@@ -244,7 +224,7 @@ def record_goals(session: Session, record: models.GoalsRecord) -> bool:
 def record_checkin_opened(session: Session, record: models.CheckInOpened) -> bool:
     _mentorship(session, record.mentorship_id)
     statement = (
-        _insert(session, CheckIn)
+        insert_for(session, CheckIn)
         .values(
             mentorship_id=record.mentorship_id,
             number=record.number,
@@ -254,7 +234,7 @@ def record_checkin_opened(session: Session, record: models.CheckInOpened) -> boo
         )
         .on_conflict_do_nothing(index_elements=[CheckIn.mentorship_id, CheckIn.number])
     )
-    return _inserted(session, statement)
+    return inserted(session, statement)
 
 
 def _checkin(session: Session, mentorship_id: str, number: int) -> CheckIn:
@@ -300,7 +280,7 @@ def record_checkin_answer(session: Session, record: models.CheckInAnswerRecord) 
     checkin = _checkin(session, record.mentorship_id, answer.number)
     updates = _milestones_to_update(session, record.mentorship_id, answer.milestone_progress)
     statement = (
-        _insert(session, CheckInResponse)
+        insert_for(session, CheckInResponse)
         .values(
             checkin_id=checkin.id,
             participant_id=answer.by,
@@ -321,7 +301,7 @@ def record_checkin_answer(session: Session, record: models.CheckInAnswerRecord) 
             index_elements=[CheckInResponse.checkin_id, CheckInResponse.participant_id]
         )
     )
-    if not _inserted(session, statement):
+    if not inserted(session, statement):
         return False
     for milestone, status in updates:
         milestone.status = status.value
@@ -350,7 +330,7 @@ def record_survey_answer(session: Session, record: models.SurveyAnswerRecord) ->
     _mentorship(session, record.mentorship_id)
     answer = record.answer
     statement = (
-        _insert(session, SurveyResponse)
+        insert_for(session, SurveyResponse)
         .values(
             mentorship_id=record.mentorship_id,
             kind=answer.kind.value,
@@ -370,7 +350,7 @@ def record_survey_answer(session: Session, record: models.SurveyAnswerRecord) ->
             ]
         )
     )
-    return _inserted(session, statement)
+    return inserted(session, statement)
 
 
 def record_status(session: Session, record: models.StatusRecord) -> bool:
