@@ -30,8 +30,12 @@ class ApplicationInput(BaseModel):
     program_name: str = "Mentoring program"
     program_manager_email: str = "hr@localhost"
     manager_approval: ManagerApproval = ManagerApproval()
-    #: Alumni invited to mentor skip eligibility and manager approval.
+    #: Alumni invited to mentor, and mentees carried over because their mentor
+    #: left, skip the eligibility rules and manager approval: they were
+    #: approved before. Whoever admits them checks they are still employed.
     pre_approved: bool = False
+    #: What the applicant is told about the pre-approval.
+    pre_approved_reason: str = ""
 
     @property
     def workflow_id(self) -> str:
@@ -55,7 +59,7 @@ class ApplicationDetails(BaseModel):
     #: Ranked mentor preferences (employee ids), best first.
     mentor_preferences: list[str] = []
     notes: str = Field(default="", max_length=2000)
-    source: Literal["csv", "web"] = "csv"
+    source: Literal["csv", "web", "alumni", "waitlist"] = "csv"
 
     @field_validator("roles")
     @classmethod

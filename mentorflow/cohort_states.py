@@ -45,3 +45,31 @@ class ApplicationStatus(StrEnum):
 class ApplicationSource(StrEnum):
     CSV = "csv"
     WEB = "web"
+    #: An alumnus who accepted the invitation to mentor (pre-approved).
+    ALUMNI = "alumni"
+    #: A mentee whose mentor left, carried over to the next matching round.
+    WAITLIST = "waitlist"
+
+
+class PendingReason(StrEnum):
+    """Why someone waits for a program's next cohort to open."""
+
+    ALUMNI = "alumni"
+    WAITLIST = "waitlist"
+
+
+class InvitationStatus(StrEnum):
+    INVITED = "invited"
+    REMINDED = "reminded"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class SyncStatus(StrEnum):
+    PULLING = "pulling"
+    APPLIED = "applied"
+    #: The mass-leaver guard stopped it; nothing was applied.
+    REFUSED = "refused"
+    #: The source was unreadable; nothing was applied.
+    FAILED = "failed"

@@ -423,7 +423,15 @@ class LinkSpec(BaseModel):
 
     name: str  # key in the template's ``links`` mapping
     purpose: Literal[
-        "introduction", "goals", "review", "checkin", "survey", "end", "approval", "withdraw"
+        "introduction",
+        "goals",
+        "review",
+        "checkin",
+        "survey",
+        "end",
+        "approval",
+        "withdraw",
+        "alumni",
     ]
     participant_id: str
     ref: str = ""  # check-in number or survey kind

@@ -116,6 +116,29 @@ class Matching(BaseModel):
     rules: MatchingRules = MatchingRules()
 
 
+class AlumniInvitations(BaseModel):
+    """Inviting a cohort's graduates to mentor in the program's next cohort."""
+
+    model_config = _strict_model()
+
+    enabled: bool = True
+    #: Graduated mentees are invited when they said they would mentor, or
+    #: when their mentorship went well: a mean value rating of at least this.
+    min_value_rating: float = Field(default=4.0, ge=1, le=5)
+    reminder_after: Duration = timedelta(days=7)
+    expires_after: Duration = timedelta(days=21)
+    #: After a decline, not invited again to this program for this long.
+    ask_again_after: Duration = timedelta(days=180)
+    #: Mentees an alumnus takes on unless they say otherwise when accepting.
+    default_capacity: int = Field(default=1, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _reminder_before_expiry(self) -> AlumniInvitations:
+        if self.reminder_after >= self.expires_after:
+            raise ValueError("reminder_after must come before expires_after")
+        return self
+
+
 # --------------------------------------------------------------------------- program
 
 
@@ -152,6 +175,7 @@ class ProgramConfig(ProgramSettings):
     manager_approval: ManagerApproval = ManagerApproval()
     matching: Matching = Matching()
     default_mentor_capacity: int = Field(default=2, ge=1, le=10)
+    alumni: AlumniInvitations = AlumniInvitations()
     #: How long applications stay open after the cohort is launched.
     applications_window: Duration = timedelta(days=14)
     #: A folder of email templates that replace those of ``templates/email``

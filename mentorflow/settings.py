@@ -65,6 +65,24 @@ class Settings(BaseSettings):
 
     templates_dir: Path = PROJECT_ROOT / "templates"
 
+    # HRIS sync: a CSV export or a SCIM 2.0 service (SCIM wins if both are set).
+    hris_csv_path: Path | None = Field(
+        default=None, description="directory CSV export read by each sync"
+    )
+    hris_scim_url: str | None = Field(
+        default=None, description="SCIM 2.0 base URL, e.g. https://hr.example/scim/v2"
+    )
+    hris_scim_token: str | None = Field(default=None, description="bearer token for SCIM")
+    hris_scim_page_size: int = Field(default=200, ge=1, le=1000)
+    hris_scim_timeout_seconds: float = 30.0
+    #: How often the ``hris-sync`` schedule runs.
+    hris_sync_interval: timedelta = timedelta(hours=1)
+    #: A sync that would mark more than this share of the active directory as
+    #: leavers is refused and the program managers are alerted instead.
+    hris_max_leaver_share: float = Field(default=0.1, gt=0, le=1)
+    #: Also told when a sync is refused (besides every program manager).
+    hris_alert_email: str | None = None
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -92,6 +110,13 @@ class Settings(BaseSettings):
         if self.smtp_port:
             return self.smtp_port
         return SINK_PORT if self.uses_mail_sink else 587
+
+    @property
+    def hris_source(self) -> str | None:
+        """``scim``, ``csv`` or None when no HRIS is configured."""
+        if self.hris_scim_url:
+            return "scim"
+        return "csv" if self.hris_csv_path else None
 
     @property
     def mail_dir(self) -> Path:

@@ -72,7 +72,9 @@ class ApplicationWorkflow:
             if self._withdrawn:
                 await self._finish_withdrawal()
             elif input.pre_approved:
-                await self._enter_pool("Pre-approved: invited to mentor as an alumnus.")
+                await self._enter_pool(
+                    input.pre_approved_reason or "Pre-approved: invited to mentor as an alumnus."
+                )
             else:
                 await self._review()
         if self._status == ApplicationStatus.APPROVED:

@@ -28,7 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from mentorflow.cohort_states import ApplicationSource, ApplicationStatus, CohortStatus
+from mentorflow.cohort_states import (
+    ApplicationSource,
+    ApplicationStatus,
+    CohortStatus,
+    InvitationStatus,
+    PendingReason,
+    SyncStatus,
+)
 from mentorflow.models import Role
 
 # Stable constraint names so that migrations are identical on SQLite and PostgreSQL.
@@ -358,3 +365,90 @@ class MatchingRun(Base):
     approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
     #: HR's changes on approval (pairs dropped, pairs forced).
     overrides: Mapped[dict] = mapped_column(default=dict)
+
+
+class HrisSync(Base):
+    """One directory sync: where it came from, what it found and whether it
+    was applied, for audit and for ``mentorflow hris sync``'s report."""
+
+    __tablename__ = "hris_syncs"
+
+    sync_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=SyncStatus.PULLING.value)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    joiners: Mapped[int] = mapped_column(Integer, default=0)
+    movers: Mapped[int] = mapped_column(Integer, default=0)
+    leavers: Mapped[int] = mapped_column(Integer, default=0)
+    #: Why it was refused or failed, in plain words.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: The diff as applied (ids and changed fields), for audit.
+    summary: Mapped[dict] = mapped_column(default=dict)
+
+    __table_args__ = (
+        CheckConstraint(_one_of("status", SyncStatus), name="status"),
+        CheckConstraint("source IN ('csv', 'scim')", name="source"),
+    )
+
+
+class HrisStagedPage(Base):
+    """One page of users pulled from a SCIM service during a sync. Pages are
+    kept until the sync applies, so that a worker killed mid-pull resumes at
+    the next page and the diff is computed from the whole directory at once."""
+
+    __tablename__ = "hris_staged_pages"
+
+    sync_id: Mapped[str] = mapped_column(ForeignKey("hris_syncs.sync_id"), primary_key=True)
+    start_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    users: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    fetched_at: Mapped[datetime]
+
+
+class PendingApplication(Base):
+    """Someone who will apply to the next cohort of a program when it opens:
+    an alumnus who accepted the invitation to mentor, or a mentee whose mentor
+    left. ``key`` makes holding the same person twice a no-op."""
+
+    __tablename__ = "pending_applications"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    program_name: Mapped[str] = mapped_column(String(200), index=True)
+    employee_id: Mapped[str] = mapped_column(ForeignKey("people.employee_id"))
+    role: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(16))
+    #: The ``ApplicationDetails`` to submit (expertise, capacity, languages...).
+    details: Mapped[dict] = mapped_column(default=dict)
+    #: Shown to the person and HR: why they are carried over.
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    #: The cohort it was submitted to; null while waiting.
+    admitted_cohort: Mapped[str | None] = mapped_column(
+        ForeignKey("cohorts.name"), nullable=True, index=True
+    )
+    admitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(_one_of("role", Role), name="role"),
+        CheckConstraint(_one_of("reason", PendingReason), name="reason"),
+    )
+
+
+class AlumniInvitation(Base):
+    """A graduate invited to mentor in the program's next cohort."""
+
+    __tablename__ = "alumni_invitations"
+
+    workflow_id: Mapped[str] = mapped_column(String(240), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(ForeignKey("people.employee_id"), index=True)
+    program_name: Mapped[str] = mapped_column(String(200))
+    #: The cohort they graduated from.
+    cohort: Mapped[str] = mapped_column(ForeignKey("cohorts.name"))
+    status: Mapped[str] = mapped_column(String(16), default=InvitationStatus.INVITED.value)
+    invited_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: After a decline: not invited again to this program before this moment.
+    ask_again_after: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (CheckConstraint(_one_of("status", InvitationStatus), name="status"),)
