@@ -15,6 +15,7 @@ import asyncio
 import weakref
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -28,7 +29,7 @@ from mentorflow.mail.render import EmailTemplateError, render_email
 from mentorflow.mail.smtp import PermanentMailError, SmtpPool, TransientMailError
 from mentorflow.models import EmailReceipt, EmailRequest
 from mentorflow.settings import Settings
-from mentorflow.store.schema import Cohort
+from mentorflow.store.schema import Cohort, OutboxMessage, Person
 
 #: Pauses between tries to record "sent" after the server accepted the message:
 #: losing that write would make a retry send the email a second time.
@@ -70,6 +71,7 @@ class EmailActivities:
 
     async def _send_once(self, request: EmailRequest) -> EmailReceipt:
         key = request.idempotency_key
+        request = await asyncio.to_thread(self._current_recipient, request)
         try:
             entry = await asyncio.to_thread(
                 outbox.claim,
@@ -124,6 +126,23 @@ class EmailActivities:
             ) from exc
         await self._record_sent(key, rendered.subject)
         return EmailReceipt(message_id=entry.message_id, already_sent=False)
+
+    def _current_recipient(self, request: EmailRequest) -> EmailRequest:
+        """The recipient's address as the directory has it now: a workflow
+        keeps the address it started with, the HRIS sync keeps the directory
+        current. A message already claimed keeps the address it was claimed
+        for, so that a retry never sends one email to two addresses."""
+        with self._sessions() as session:
+            claimed = session.scalar(
+                select(OutboxMessage.to_address).where(
+                    OutboxMessage.idempotency_key == request.idempotency_key
+                )
+            )
+            person = session.get(Person, request.to.employee_id)
+            email = claimed or (person.email if person is not None else None)
+        if not email or email == request.to.email:
+            return request
+        return request.model_copy(update={"to": request.to.model_copy(update={"email": email})})
 
     def _overrides(self, request: EmailRequest) -> dict[str, str]:
         """The email templates the cohort's program overrides. Workflow ids read

@@ -10,9 +10,11 @@ from contextlib import asynccontextmanager
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.alumni import AlumniActivities
 from activities.applications import ApplicationActivities
 from activities.cohort import CohortActivities
 from activities.email import EmailActivities
+from activities.hris import HrisActivities
 from activities.store import StoreActivities
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
@@ -32,15 +34,20 @@ async def running_worker(
     store = StoreActivities(sessions)
     applications = ApplicationActivities(sessions)
     cohort = CohortActivities(sessions)
+    hris = HrisActivities(settings, sessions)
+    queue = task_queue or settings.temporal_task_queue
+    alumni = AlumniActivities(sessions, queue)
     worker = Worker(
         client,
-        task_queue=task_queue or settings.temporal_task_queue,
+        task_queue=queue,
         workflows=ALL_WORKFLOWS,
         activities=[
             email.send_email,
             *store.activities,
             *applications.activities,
             *cohort.activities,
+            *hris.activities,
+            *alumni.activities,
         ],
     )
     try:

@@ -1,9 +1,24 @@
 """Temporal workflows: deterministic, no I/O, one lifecycle a file."""
 
+from workflows.alumni import AlumniInvitationWorkflow
 from workflows.application import ApplicationWorkflow
 from workflows.cohort import CohortWorkflow
+from workflows.hris_sync import HrisSyncWorkflow
 from workflows.mentorship import MentorshipWorkflow
 
-ALL_WORKFLOWS: list[type] = [MentorshipWorkflow, ApplicationWorkflow, CohortWorkflow]
+ALL_WORKFLOWS: list[type] = [
+    MentorshipWorkflow,
+    ApplicationWorkflow,
+    CohortWorkflow,
+    HrisSyncWorkflow,
+    AlumniInvitationWorkflow,
+]
 
-__all__ = ["ALL_WORKFLOWS", "ApplicationWorkflow", "CohortWorkflow", "MentorshipWorkflow"]
+__all__ = [
+    "ALL_WORKFLOWS",
+    "AlumniInvitationWorkflow",
+    "ApplicationWorkflow",
+    "CohortWorkflow",
+    "HrisSyncWorkflow",
+    "MentorshipWorkflow",
+]

@@ -712,6 +712,15 @@ class MentorshipWorkflow:
             "participant_left", actor=left.employee_id, detail={"reason": left.reason}
         )
 
+    @workflow.signal
+    def contact_changed(self, contact: Participant) -> None:
+        """New email, name or time zone from the HR directory: used for every
+        mail from now on, and the time zone for the next check-in's 09:00."""
+        if contact.employee_id == self._input.mentor.employee_id:
+            self._input = self._input.model_copy(update={"mentor": contact})
+        elif contact.employee_id == self._input.mentee.employee_id:
+            self._input = self._input.model_copy(update={"mentee": contact})
+
     @workflow.query
     def snapshot(self) -> MentorshipSnapshot:
         shown = [d + self._state.paused_total for d in self._deadlines]
@@ -901,6 +910,9 @@ class MentorshipWorkflow:
         links: list[LinkSpec] | None = None,
         role: str | None = None,
     ) -> None:
+        # The contact details as they are now (an HRIS sync may have changed
+        # them since this step began).
+        to = self._person(to.employee_id) or to
         partner = self._partner(to.employee_id)
         full_context = {
             "program_name": self._program.program_name,
