@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from mentorflow.application_models import MatchNotice, application_workflow_id
+from mentorflow.application_start import SubmitOutcome
 from mentorflow.cohort_matching import run_matching
 from mentorflow.cohort_models import (
     ApprovalRecord,
@@ -28,6 +29,8 @@ from mentorflow.cohort_plan import OverrideError, approved_pairs, mentorship_inp
 from mentorflow.cohort_states import ApplicationStatus
 from mentorflow.matching import MatchingResult
 from mentorflow.models import Role, mentorship_workflow_id
+from mentorflow.pending_admission import admit_waiting
+from mentorflow.program import ProgramConfig
 from mentorflow.store import cohorts
 
 A = TypeVar("A")
@@ -47,6 +50,7 @@ class CohortActivities:
             self.approve_matching,
             self.pairs_page,
             self.notify_applications,
+            self.admit_held_applications,
         ]
 
     @activity.defn
@@ -160,3 +164,21 @@ class CohortActivities:
             raise ApplicationError(str(exc), type="OverrideError", non_retryable=True) from exc
         except cohorts.CohortStoreError as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
+
+    @activity.defn
+    async def admit_held_applications(self, cohort: str) -> int:
+        """Submits, pre-approved, every application held for this cohort's
+        program (alumni who accepted to mentor, mentees whose mentor left);
+        returns how many went in."""
+
+        def program_of(session: Session, name: str) -> ProgramConfig:
+            stored = cohorts.get_cohort(session, name)
+            if stored is None:
+                raise ApplicationError(f"no cohort {name!r}", type="UnknownCohort")
+            return cohorts.cohort_program(stored)
+
+        program = await self._run(program_of, cohort)
+        results = await admit_waiting(
+            activity.client(), activity.info().task_queue, self._sessions, cohort, program
+        )
+        return sum(result.outcome is SubmitOutcome.SUBMITTED for result in results)

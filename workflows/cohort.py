@@ -72,6 +72,14 @@ class CohortWorkflow:
                 closes_at=input.closes_at,
             ),
         )
+        if workflow.patched("admit-held-applications"):
+            # Alumni who said yes and mentees whose mentor left go in first,
+            # already approved.
+            await self._activity(
+                CohortActivities.admit_held_applications,
+                input.cohort,
+                start_to_close=timedelta(minutes=30),
+            )
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: self._closed_early,
