@@ -16,6 +16,7 @@ from activities.cohort import CohortActivities
 from activities.email import EmailActivities
 from activities.hris import HrisActivities
 from activities.store import StoreActivities
+from mentorflow.hris.schedule import ensure_sync_schedule
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 from workflows import ALL_WORKFLOWS
@@ -50,6 +51,9 @@ async def running_worker(
             *alumni.activities,
         ],
     )
+    if settings.hris_source is not None:
+        # The recurring directory sync runs wherever a worker is configured for it.
+        await ensure_sync_schedule(client, settings, task_queue)
     try:
         async with worker:
             yield worker
