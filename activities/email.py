@@ -139,8 +139,14 @@ class EmailActivities:
                 )
             )
             person = session.get(Person, request.to.employee_id)
-            email = claimed or (person.email if person is not None else None)
-        if not email or email == request.to.email:
+        current = person.email if person is not None else request.to.email
+        moved = person is not None and current.lower() != request.to.email.lower()
+        # A retry keeps the address its key was claimed for, also when the
+        # directory changed again meanwhile; another recipient under the same
+        # key is left as asked, for the outbox to refuse as a conflict.
+        keep = claimed and (moved or claimed.lower() in {request.to.email.lower(), current.lower()})
+        email = claimed if keep else current
+        if email == request.to.email:
             return request
         return request.model_copy(update={"to": request.to.model_copy(update={"email": email})})
 
@@ -151,7 +157,8 @@ class EmailActivities:
         parts = (request.workflow_id or request.mentorship_id or "").split(":")
         if len(parts) < 3:
             return {}
-        cohort = parts[1]
+        # ``alumni:{employee}:{cohort}`` names its cohort last.
+        cohort = parts[-1] if parts[0] == "alumni" else parts[1]
         if cohort not in self._template_overrides:
             with self._sessions() as session:
                 stored = session.get(Cohort, cohort)

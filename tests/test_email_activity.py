@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from mentorflow.models import EmailReceipt, EmailRequest, LinkSpec, Participant
     from mentorflow.settings import Settings
     from mentorflow.store.db import make_engine, make_sessionmaker
+    from mentorflow.store.mentorships import upsert_person
     from tests.conftest import SmtpRecorder, SmtpServer, free_port
 
 MENTORSHIP = "mentorship:2026-spring:e-100:e-200"
@@ -303,6 +304,25 @@ async def test_a_key_reused_for_another_email_is_refused(
         await send(email_activities, checkin_request(key, to=MENTOR))
     assert raised.value.non_retryable and raised.value.type == "OutboxConflict"
     assert len(smtp_server.recorder.messages) == 1
+
+
+async def test_mail_goes_to_the_address_the_directory_has_now(
+    email_activities: EmailActivities, smtp_server: SmtpServer
+) -> None:
+    """A workflow keeps the address it started with; the HRIS sync keeps the
+    directory current, and the directory wins (a retry keeps its address)."""
+    with email_activities._sessions.begin() as session:
+        upsert_person(session, MENTEE.model_copy(update={"email": "new.address@example.com"}))
+    key = new_key()
+    await send(email_activities, checkin_request(key, to=MENTEE))
+    [message] = smtp_server.recorder.messages
+    assert "new.address@example.com" in str(message["To"])
+    assert row(email_activities, key).to_address == "new.address@example.com"
+
+    with email_activities._sessions.begin() as session:
+        upsert_person(session, MENTEE.model_copy(update={"email": "third@example.com"}))
+    receipt = await send(email_activities, checkin_request(key, to=MENTEE))
+    assert receipt.already_sent and len(smtp_server.recorder.messages) == 1
 
 
 async def test_an_unreachable_server_is_transient(sqlite_url: str, tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ SHOWN = {
     "mentor": "Tuesday 3 March 2026, 09:00 CET",
     "mentee": "Tuesday 3 March 2026, 03:00 EST",
     "manager": "Tuesday 3 March 2026, 09:00 CET",  # the manager is MENTOR here
+    "alumnus": "Tuesday 3 March 2026, 03:00 EST",  # the alumnus is MENTEE here
 }
 
 GOALS = [
@@ -96,9 +97,32 @@ VALUES: dict[str, Any] = {
     "roles": ["mentee"],
     "decision_due": MOMENT,
     "program_manager_email": "programs@example.com",
+    "reasons": ["said_yes", "went_well"],
+    "expires_at": MOMENT,
+    "default_capacity": 2,
+    "admitted_cohort": "2026-autumn",
+    "refused": "",
+    "ask_again_after": MOMENT,
+    "status": "refused",
+    "sync_id": "hris-sync-2026-03-03T08:00:00Z",
+    "source": "scim",
+    "leaving": 42,
+    "detail": "e-200 now reports to e-100",
 }
 
 APPLICATION = ("cohort", "applicant", "roles", "reason", "program_manager_email")
+ALUMNI = (
+    "cohort",
+    "reasons",
+    "mean_value",
+    "expires_at",
+    "default_capacity",
+    "admitted_cohort",
+    "refused",
+    "ask_again_after",
+    "program_manager_email",
+)
+HRIS = ("status", "reason", "sync_id", "source", "leaving")
 
 #: template → (extra context keys, link names, shows a date-time)
 CATALOGUE: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
@@ -144,8 +168,15 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "manager_approval": ((*APPLICATION, "decision_due"), ("approval",), True),
     "manager_approval_reminder": ((*APPLICATION, "decision_due"), ("approval",), True),
     "apply_link": (("cohort",), ("apply",), False),
+    "alumni_invitation": (ALUMNI, ("alumni",), True),
+    "alumni_reminder": (ALUMNI, ("alumni",), True),
+    "alumni_accepted": (ALUMNI, (), False),
+    "alumni_declined": (ALUMNI, (), False),
+    "hris_sync_alert": (HRIS, (), False),
+    "reporting_line_alert": (("mentor", "mentee", "cohort", "detail"), (), False),
 }
-HR_MAIL = {"at_risk", "hr_notice"}
+HR_MAIL = {"at_risk", "hr_notice", "hris_sync_alert", "reporting_line_alert"}
+ALUMNI_MAIL = {"alumni_invitation", "alumni_reminder", "alumni_accepted", "alumni_declined"}
 MANAGER_MAIL = {"manager_approval", "manager_approval_reminder"}
 
 
@@ -154,6 +185,8 @@ def recipients_of(template: str) -> tuple[str, ...]:
         return ("hr",)
     if template in MANAGER_MAIL:
         return ("manager",)
+    if template in ALUMNI_MAIL:
+        return ("alumnus",)
     if template.startswith("application_") or template == "apply_link":
         return ("applicant",)
     return ("mentor", "mentee")
@@ -167,6 +200,7 @@ def context_for(template: str, role: str, **overrides: Any) -> dict[str, Any]:
         "mentee": (MENTEE, MENTOR),
         "applicant": (MENTEE, None),
         "manager": (MENTOR, None),
+        "alumnus": (MENTEE, None),
     }.get(role, (HR, None))
     context: dict[str, Any] = {
         "program_name": "Grow Together 2026",

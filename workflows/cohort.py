@@ -3,7 +3,8 @@
 applications open → close (at the set time, or early by HR) → matching run →
 HR review (approve, with overrides; or re-run) → match notices to every
 application → MentorshipWorkflows started as children in a sliding window →
-all pairs done → closed, with the tally of outcomes.
+all pairs done → graduates invited to mentor in the next cohort → closed,
+with the tally of outcomes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.alumni import AlumniActivities
     from activities.cohort import CohortActivities
+    from mentorflow.alumni_models import InviteAlumni
     from mentorflow.cohort_models import (
         ApprovalRecord,
         CloseRequest,
@@ -96,6 +99,14 @@ class CohortWorkflow:
             heartbeat_timeout=timedelta(minutes=1),
         )
         await self._start_pairs(run_id)
+        if workflow.patched("invite-alumni"):
+            # Every pair is done: graduates who would mentor hear about the next cohort.
+            await self._activity(
+                AlumniActivities.invite_alumni,
+                InviteAlumni(cohort=input.cohort),
+                start_to_close=timedelta(minutes=30),
+                heartbeat_timeout=timedelta(minutes=1),
+            )
         await self._set_status(CohortStatus.CLOSED)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return CohortResult(cohort=input.cohort, pairs=self._planned, outcomes=dict(self._outcomes))

@@ -63,9 +63,7 @@ def leavers_with_ties(
         .order_by(Application.cohort, Application.employee_id)
     )
     for cohort, employee_id in applications:
-        leavers[employee_id].open_applications.append(
-            application_workflow_id(cohort, employee_id)
-        )
+        leavers[employee_id].open_applications.append(application_workflow_id(cohort, employee_id))
     for mentorship in _running(session, leavers):
         for leaver_id, role, partner in (
             (mentorship.mentor_id, Role.MENTOR, mentorship.mentee_id),

@@ -81,6 +81,4 @@ def lock_directory(session: Session) -> None:
 
 
 def recent_syncs(session: Session, limit: int = 10) -> list[HrisSync]:
-    return list(
-        session.scalars(select(HrisSync).order_by(HrisSync.started_at.desc()).limit(limit))
-    )
+    return list(session.scalars(select(HrisSync).order_by(HrisSync.started_at.desc()).limit(limit)))

@@ -13,7 +13,13 @@ from temporalio.client import Client
 from mentorflow.links import LinkSigner
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker
-from mentorflow.web import application_routes, apply_routes, dev_routes, links_routes
+from mentorflow.web import (
+    alumni_routes,
+    application_routes,
+    apply_routes,
+    dev_routes,
+    links_routes,
+)
 from mentorflow.web.deps import SettingsDep, TemplatesDep, TemporalConnector
 from mentorflow.web.errors import install_error_pages
 from mentorflow.web.templating import make_templates, render
@@ -68,6 +74,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     # The application's own link pages first: the generic /l/{purpose}/{token}
     # pages are built around a mentorship.
     app.include_router(application_routes.router)
+    app.include_router(alumni_routes.router)
     app.include_router(apply_routes.router)
     app.include_router(links_routes.router)
     if settings.uses_mail_sink:

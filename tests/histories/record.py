@@ -20,6 +20,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from mentorflow.alumni_models import AlumniInvitationInput, InvitationAnswer, InvitationReason
 from mentorflow.application_models import (
     ApplicationDetails,
     ApplicationInput,
@@ -37,6 +38,7 @@ from mentorflow.models import (
     PauseRequest,
     ResumeRequest,
     Role,
+    WouldMentor,
 )
 from mentorflow.program import ManagerApproval, load_program
 from mentorflow.store import cohorts
@@ -56,7 +58,17 @@ from tests.support.pairs import (
     start_pair,
     worker_for,
 )
+from tests.test_alumni_selection import (
+    GRADUATED,
+    add_cohort,
+    add_directory,
+    graduate,
+    participant,
+    program,
+    transaction,
+)
 from tests.test_cohort_matching import COHORT, EXAMPLES, example_applications
+from workflows.alumni import AlumniInvitationWorkflow
 from workflows.application import ApplicationWorkflow
 from workflows.cohort import CohortWorkflow
 from workflows.mentorship import MentorshipWorkflow
@@ -205,12 +217,46 @@ async def cohort_reviewed_and_run(
     return handle
 
 
+async def alumni_reminded_then_accepted(
+    env: WorkflowEnvironment, url: str, task_queue: str
+) -> WorkflowHandle:
+    """A graduate invited, reminded, then accepting into the open next cohort."""
+    with transaction(url) as session:
+        add_directory(session)
+        add_cohort(session, GRADUATED, program())
+        add_cohort(session, "2027-spring", program(), status=CohortStatus.OPEN)
+        graduate(session, GRADUATED, "G1", would_mentor=WouldMentor.YES, mean_value=4.5)
+        gil = participant(session, "G1")
+    invitation = AlumniInvitationInput(
+        employee_id="G1",
+        cohort=GRADUATED,
+        program_name="Engineering Mentoring",
+        alumnus=gil,
+        reasons=[InvitationReason.SAID_YES, InvitationReason.WENT_WELL],
+        mean_value=4.5,
+        default_capacity=2,
+        expertise="Kubernetes",
+    )
+    handle = await env.client.start_workflow(
+        AlumniInvitationWorkflow.run, invitation, id=invitation.workflow_id, task_queue=task_queue
+    )
+    await env.sleep(timedelta(days=8))
+    while (await handle.query(AlumniInvitationWorkflow.status)).status != "reminded":
+        await asyncio.sleep(0.05)
+    await handle.execute_update(
+        AlumniInvitationWorkflow.answer,
+        InvitationAnswer(by="G1", accept=True, capacity=1, expertise="Kubernetes, SRE"),
+    )
+    return handle
+
+
 SCENARIOS: dict[str, Scenario] = {
     "mentorship_graduated": pair(graduated),
     "mentorship_paused_then_ended": pair(paused_then_ended),
     "mentorship_not_started": pair(not_started),
     "application_approved_and_matched": application_approved_and_matched,
     "cohort_reviewed_and_run": cohort_reviewed_and_run,
+    "alumni_reminded_then_accepted": alumni_reminded_then_accepted,
 }
 
 
