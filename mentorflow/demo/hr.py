@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
@@ -26,6 +27,7 @@ from mentorflow.demo.display import ActivityLog
 from mentorflow.demo.plan import DemoPlan, PlanError
 from mentorflow.demo.records import ApplicationState, DemoRecords
 from mentorflow.devstack import Stack
+from mentorflow.hris.models import HrisSyncInput, SyncOutcome
 from mentorflow.matching import MatchingResult
 from mentorflow.models import ActionReceipt
 from mentorflow.program import ProgramConfig
@@ -37,6 +39,13 @@ UNSETTLED = {
     ApplicationStatus.AWAITING_MANAGER,
 }
 POLL = 1.0
+
+
+def write_export(directory: Path, export: Path, leavers: set[str]) -> None:
+    """The directory file as the HR system would export it once ``leavers`` left."""
+    lines = directory.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [lines[0], *(line for line in lines[1:] if line.split(",", 1)[0] not in leavers)]
+    export.write_text("".join(kept), encoding="utf-8")
 
 
 class CohortError(RuntimeError):
@@ -125,6 +134,27 @@ class HumanResources:
                     "dim",
                 )
             await asyncio.sleep(POLL)
+
+    async def sync_directory(self, leavers: set[str]) -> SyncOutcome:
+        """The HR system's next export lists everyone but ``leavers``: HR runs
+        the directory sync from it, as ``mentorflow hris sync --csv`` does."""
+        export = self.stack.settings.var_dir / f"hris-export-{self.cohort}.csv"
+        await asyncio.to_thread(write_export, self.plan.directory, export, leavers)
+        outcome: SyncOutcome = await self.stack.client.execute_workflow(
+            "HrisSyncWorkflow",
+            HrisSyncInput(csv_path=str(export.resolve())),
+            id=f"hris-sync-{self.cohort}-{len(leavers)}",
+            task_queue=self.stack.settings.temporal_task_queue,
+            result_type=SyncOutcome,
+        )
+        done = outcome.effects
+        self.log.info(
+            f"HR's directory sync ({export.name}): {outcome.status.value}, "
+            f"{outcome.leaving} leaver(s); {done.mentorships_ended} mentorship(s) ended, "
+            f"{done.mentees_waitlisted} mentee(s) carried over to the next cohort",
+            "bold",
+        )
+        return outcome
 
     async def status(self) -> CohortSnapshot:
         assert self.handle is not None

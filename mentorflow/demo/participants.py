@@ -13,6 +13,7 @@ import html
 import random
 import re
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
@@ -103,8 +104,11 @@ class SimulatedParticipant:
         journal: Journal,
         log: ActivityLog,
         reading_delay: tuple[float, float] = (0.4, 2.0),
+        leave: Callable[[DemoPerson], Awaitable[None]] | None = None,
     ) -> None:
         self.person = person
+        #: Called when this person's story has them leave the organisation.
+        self.leave = leave
         self.role = role
         self.script = script
         self.http = http
@@ -262,6 +266,8 @@ class SimulatedParticipant:
             met = "rescheduled" if number in b.rescheduled_checkins else "met"
             late = " (after the reminder)" if self.seen[("checkin", ref)] > 1 else ""
             self.log.info(f"{self.name} answered check-in {number}: {met}{late}")
+            if number == b.leaves_after_checkin and self.leave is not None:
+                await self.leave(self.person)
             if number == b.pauses_after_checkin and manage is not None:
                 form = {"action": "pause", "reason": b.pause_reason}
                 if await self.submit(manage, form, "pause"):

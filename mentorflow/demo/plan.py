@@ -46,6 +46,11 @@ class Behaviour(BaseModel):
     pauses_after_checkin: int | None = None
     pause_reason: str = ""
     pause_seconds: float = Field(default=15.0, gt=0)
+    #: Answers this check-in, then leaves the organisation: the demo's HR runs
+    #: a directory sync from an export without them (``mentorflow hris sync``).
+    leaves_after_checkin: int | None = None
+    #: A graduate who accepts the invitation to mentor in the next cohort.
+    accepts_alumni_invitation: bool = False
     #: Typical "how valuable was it" (1–5) and survey rating.
     value: int = Field(default=4, ge=1, le=5)
     rating: int = Field(default=5, ge=1, le=5)

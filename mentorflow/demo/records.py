@@ -22,7 +22,7 @@ from mentorflow.program import ProgramConfig
 from mentorflow.report import CohortReport, build_report
 from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker
-from mentorflow.store.schema import Application, Person
+from mentorflow.store.schema import AlumniInvitation, Application, Person
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,14 @@ class DemoRecords:
         with self.sessions() as session:
             run = cohorts.latest_matching_run(session, cohort)
             return MatchingResult.model_validate(run.result) if run else None
+
+    def invitations(self, cohort: str) -> dict[str, str]:
+        """Graduates of ``cohort`` invited to mentor, and where each invitation is."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(AlumniInvitation).where(AlumniInvitation.cohort == cohort)
+            ).all()
+            return {row.employee_id: row.status for row in rows}
 
     def report(self, cohort: str) -> CohortReport:
         with self.sessions() as session:

@@ -29,6 +29,7 @@ from temporalio.runtime import (
 )
 
 from mentorflow.demo.display import ActivityLog, live_view, summary_view
+from mentorflow.demo.events_view import hr_events_view
 from mentorflow.demo.hr import CohortError
 from mentorflow.demo.plan import DemoPlan
 from mentorflow.demo.records import DemoRecords
@@ -169,6 +170,9 @@ async def closing(
     console.print()
     if script.statuses:
         console.print(summary_view(script.cohort, script.statuses, script.mailroom.delivered))
+    events = hr_events_view(script)
+    if events is not None:
+        console.print(events)
     if script.result is not None:
         report = await asyncio.to_thread(records.report, script.cohort)
         console.print(report_view(report))
@@ -261,11 +265,19 @@ def verdict(
             f"({s.pair.story}) expects {s.pair.expect.value}.[/]"
         )
     applications = script.unexpected_applications()
-    for problem in applications:
+    events = script.unexpected_events()
+    for problem in [*applications, *events]:
         console.print(f"[bold red]{problem}[/]")
-    if failed or wrong or applications:
+    if failed or wrong or applications or events:
         return 1
     console.print(
-        f"[bold green]The cohort closed: {len(statuses)} pairs. Every pair reached its outcome.[/]"
+        f"[bold green]The cohort closed: {len(statuses)} pairs. Every pair reached its outcome"
+        + (
+            f"; {script.next_cohort} opened with {len(script.next_pool)} carried-over "
+            "application(s) already approved"
+            if script.next_pool
+            else ""
+        )
+        + ".[/]"
     )
     return 0

@@ -24,19 +24,25 @@ from temporalio.service import RPCError, RPCStatusCode
 from mentorflow.applications_import import ImportReport as ApplicationsReport
 from mentorflow.cohort_models import CohortResult, PairRef
 from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.demo.alumni import SimulatedAlumnus
 from mentorflow.demo.applicants import SimulatedApplicant, SimulatedManager
 from mentorflow.demo.display import ActivityLog, CohortView, PairStatus
 from mentorflow.demo.hr import CohortError, HumanResources
 from mentorflow.demo.mailroom import Mailroom
 from mentorflow.demo.participants import PairScript, SimulatedParticipant
-from mentorflow.demo.plan import DemoPair, DemoPlan, PlanError
+from mentorflow.demo.plan import DemoPair, DemoPerson, DemoPlan, PlanError
 from mentorflow.demo.proposal_view import proposal_view, weakest_pair
 from mentorflow.demo.records import ApplicationState, DemoRecords
 from mentorflow.demo.stories import Colleague, cast
 from mentorflow.devstack import Stack
+from mentorflow.hris.models import SyncOutcome
 from mentorflow.links import LinkSigner
 from mentorflow.models import MentorshipResult, MentorshipSnapshot, Role, mentorship_workflow_id
 from mentorflow.program import TimeoutPolicy
+
+#: How long the demo waits for the next round to take shape (an alumnus to
+#: accept, the next cohort's pool to fill) before it reports what is missing.
+ROUND_PATIENCE = 60.0
 
 #: Application outcomes worth a line in the log, with their reason.
 NOTABLE = {
@@ -99,6 +105,16 @@ class CohortScript:
         self.people: dict[str, Colleague] = {}
         self.result: CohortResult | None = None
         self.tasks: list[asyncio.Task[None]] = []
+        #: People whose story has them leave, and the syncs that told the system.
+        self.leavers: dict[str, DemoPerson] = {}
+        self.syncs: list[SyncOutcome] = []
+        #: Graduates whose story has them accept the invitation to mentor.
+        self.alumni: list[SimulatedAlumnus] = []
+        #: The cohort's invitations to mentor, by graduate, once it closed.
+        self.invitations: dict[str, str] = {}
+        #: The next cohort HR launches, and its pool as it opens.
+        self.next_cohort = f"{cohort}-next"
+        self.next_pool: dict[str, ApplicationState] = {}
 
     # ------------------------------------------------------------------ the script
 
@@ -132,6 +148,56 @@ class CohortScript:
             raise CohortError(f"the cohort's workflow failed: {exc.cause or exc}") from exc
         # The cohort closes once every pair has its result; the watchers follow.
         await asyncio.gather(*(t for t in self.tasks if t.get_name().startswith("watch:")))
+        await self._next_round()
+
+    async def _next_round(self) -> None:
+        """The graduates hear about the next cohort; HR launches it, and the
+        people held for it (an alumnus who accepted, a mentee whose mentor
+        left) are in its pool, already approved."""
+        expected = set(self.carried_over()) | {a.person.employee_id for a in self.alumni}
+        if not expected:
+            return
+        for alumnus in self.alumni:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(alumnus.accepted.wait(), timeout=ROUND_PATIENCE)
+        self.invitations = await asyncio.to_thread(self.records.invitations, self.cohort)
+        self.log.info(
+            f"{len(self.invitations)} graduates of {self.cohort} were invited to mentor "
+            "in the next cohort",
+            "bold",
+        )
+        next_hr = HumanResources(self.stack, self.records, self.plan, self.next_cohort, self.log)
+        await next_hr.launch()
+        waited = 0.0
+        while waited < ROUND_PATIENCE:
+            self.next_pool = await asyncio.to_thread(self.records.applications, self.next_cohort)
+            approved = {
+                e
+                for e, state in self.next_pool.items()
+                if state.status is ApplicationStatus.APPROVED
+            }
+            if expected <= approved:
+                break
+            await asyncio.sleep(1.0)
+            waited += 1.0
+        for employee_id in sorted(expected & set(self.next_pool)):
+            state = self.next_pool[employee_id]
+            who = self.people[employee_id].name if employee_id in self.people else employee_id
+            self.log.info(
+                f"{self.next_cohort}: {who} is {state.status.value}: {state.reason}", "green"
+            )
+
+    def carried_over(self) -> list[str]:
+        """Mentees whose mentor left, carried over to the next cohort."""
+        return sorted(
+            {
+                m.partner_id
+                for sync in self.syncs
+                for leaver in sync.leavers
+                for m in leaver.mentorships
+                if m.role is Role.MENTOR
+            }
+        )
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str = "") -> None:
         self.tasks.append(asyncio.create_task(work, name=name or None))
@@ -196,12 +262,28 @@ class CohortScript:
                     signer=self.signer,
                     journal=self.plan.journal,
                     log=self.log,
+                    leave=self._leave,
                 )
                 self._subscribe(person.email, participant.inbox, participant.run())
+            if pair.mentee.behaviour.accepts_alumni_invitation:
+                alumnus = SimulatedAlumnus(
+                    pair.mentee, http=self.http, signer=self.signer, log=self.log
+                )
+                self.alumni.append(alumnus)
+                self._subscribe(pair.mentee.email, alumnus.inbox, alumnus.run())
             status = PairStatus(pair, workflow_id)
             self.statuses.append(status)
             self._spawn(watch(status, self.stack.client), name=f"watch:{workflow_id}")
         self.log.info(f"{len(pairs)} pairs cast into their stories", "bold")
+
+    async def _leave(self, person: DemoPerson) -> None:
+        self.log.info(
+            f"{person.name} ({person.employee_id}) leaves Northwind Labs; "
+            "the HR system's export no longer lists them",
+            "magenta",
+        )
+        self.leavers[person.employee_id] = person
+        self.syncs.append(await self.hr.sync_directory(set(self.leavers)))
 
     def _subscribe(
         self, email: str, inbox: asyncio.Queue[Any], work: Coroutine[Any, Any, None]
@@ -272,4 +354,20 @@ class CohortScript:
             if state is None or state.status not in statuses:
                 wanted = " or ".join(sorted(s.value for s in statuses))
                 wrong.append(f"the application of {employee_id} is {found}, expected {wanted}")
+        return wrong
+
+    def unexpected_events(self) -> list[str]:
+        """The HR events the stories script that did not happen."""
+        wrong: list[str] = []
+        stories = self.plan.stories
+        if any(story.mentor.leaves_after_checkin for story in stories):
+            if not any(sync.leaving for sync in self.syncs):
+                wrong.append("no directory sync recorded the mentor who left")
+            elif not self.carried_over():
+                wrong.append("the mentee whose mentor left was not carried over")
+        for employee_id in [*self.carried_over(), *(a.person.employee_id for a in self.alumni)]:
+            state = self.next_pool.get(employee_id)
+            if state is None or state.status is not ApplicationStatus.APPROVED:
+                found = state.status.value if state else "not there"
+                wrong.append(f"{employee_id} in {self.next_cohort} is {found}, expected approved")
         return wrong

@@ -9,6 +9,7 @@ be compared with the last one. Pairs are cast in the order of their mentee
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from mentorflow.demo.plan import DemoGoal, DemoMilestone, DemoPair, DemoPerson, DemoPlan, Story
@@ -72,6 +73,22 @@ def _person(colleague: Colleague, story: Story, role: Role) -> DemoPerson:
     )
 
 
+def _leavers_mentor_alone(
+    ordered: list[tuple[str, str]], slots: list[Story], default: Story
+) -> None:
+    """A mentor who leaves ends every pair they are in: their story goes to a
+    pair whose mentor is in no other pair, as mentor or mentee (swapped with a
+    default-story pair), so that no other story ends by surprise."""
+    pairs_of = Counter(person for pair in ordered for person in pair)
+    for i, story in enumerate(slots):
+        if story.mentor.leaves_after_checkin is None or pairs_of[ordered[i][0]] == 1:
+            continue
+        for j in range(len(ordered)):
+            if slots[j] is default and j != i and pairs_of[ordered[j][0]] == 1:
+                ordered[i], ordered[j] = ordered[j], ordered[i]
+                break
+
+
 def cast(
     pairs: list[tuple[str, str]],
     people: dict[str, Colleague],
@@ -80,10 +97,10 @@ def cast(
 ) -> list[DemoPair]:
     """A ``DemoPair`` for each ``(mentor_id, mentee_id)``, in cast order."""
     ordered = sorted(pairs, key=lambda pair: (pair[1], pair[0]))
+    slots = story_slots(plan.stories, len(ordered))
+    _leavers_mentor_alone(ordered, slots, plan.stories[0])
     cast_pairs: list[DemoPair] = []
-    for (mentor_id, mentee_id), story in zip(
-        ordered, story_slots(plan.stories, len(ordered)), strict=True
-    ):
+    for (mentor_id, mentee_id), story in zip(ordered, slots, strict=True):
         mentor, mentee = people[mentor_id], people[mentee_id]
         goals = goals_from_application(mentee_goals.get(mentee_id, ""), mentor, plan.milestones)
         revised = None
