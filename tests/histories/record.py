@@ -30,6 +30,7 @@ from mentorflow.application_models import (
 from mentorflow.cohort_models import CloseRequest, CohortInput, ReviewDecision
 from mentorflow.cohort_states import ApplicationStatus, CohortStatus
 from mentorflow.directory import import_directory
+from mentorflow.hris.models import HrisSyncInput
 from mentorflow.models import (
     CheckInAnswer,
     EndRequest,
@@ -45,6 +46,7 @@ from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 from mentorflow.temporal_bins import time_skipping_server_path
 from tests.conftest import SmtpRecorder, free_port
+from tests.support.hris import ORGANISATION, changed, export, without
 from tests.support.pairs import (
     MENTEE,
     MENTOR,
@@ -71,6 +73,7 @@ from tests.test_cohort_matching import COHORT, EXAMPLES, example_applications
 from workflows.alumni import AlumniInvitationWorkflow
 from workflows.application import ApplicationWorkflow
 from workflows.cohort import CohortWorkflow
+from workflows.hris_sync import HrisSyncWorkflow
 from workflows.mentorship import MentorshipWorkflow
 
 HERE = Path(__file__).parent
@@ -250,6 +253,20 @@ async def alumni_reminded_then_accepted(
     return handle
 
 
+async def hris_sync_applied(env: WorkflowEnvironment, url: str, task_queue: str) -> WorkflowHandle:
+    """A directory sync from a CSV export: one leaver, one new email address."""
+    folder = Path(url.removeprefix("sqlite:///")).parent
+    with transaction(url) as session:
+        assert not import_directory(session, export(folder / "today.csv", ORGANISATION)).errors
+    moved = changed(without(ORGANISATION, "F1"), "F2", email="f2.new@example.com")
+    return await env.client.start_workflow(
+        HrisSyncWorkflow.run,
+        HrisSyncInput(csv_path=str(export(folder / "moved.csv", moved))),
+        id="hris-sync-2026-11-25T10:00:00Z",
+        task_queue=task_queue,
+    )
+
+
 SCENARIOS: dict[str, Scenario] = {
     "mentorship_graduated": pair(graduated),
     "mentorship_paused_then_ended": pair(paused_then_ended),
@@ -257,6 +274,7 @@ SCENARIOS: dict[str, Scenario] = {
     "application_approved_and_matched": application_approved_and_matched,
     "cohort_reviewed_and_run": cohort_reviewed_and_run,
     "alumni_reminded_then_accepted": alumni_reminded_then_accepted,
+    "hris_sync_applied": hris_sync_applied,
 }
 
 
