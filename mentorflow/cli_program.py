@@ -95,6 +95,18 @@ def summary(program: ProgramConfig) -> Table:
         "extra survey questions",
         f"{len(questions.midpoint)} mid-point, {len(questions.final)} final",
     )
+    alumni = program.alumni
+    table.add_row(
+        "alumni invitations",
+        (
+            f"graduates who would mentor or rated it ≥ {alumni.min_value_rating:g}; "
+            f"reminder after {_days(alumni.reminder_after)}, "
+            f"expires after {_days(alumni.expires_after)}, "
+            f"not asked again for {_days(alumni.ask_again_after)} after a no"
+        )
+        if alumni.enabled
+        else "off",
+    )
     if program.email_templates:
         table.add_row("email templates", f"overrides in {program.email_templates}")
     return table

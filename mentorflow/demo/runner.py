@@ -38,8 +38,8 @@ from mentorflow.demo.script import CohortScript
 from mentorflow.devstack import embedded_stack, stop_signals
 from mentorflow.settings import Settings
 
-#: Workflow id prefixes of a cohort's lifecycles: ``{kind}:{cohort}:…``.
-COHORT_WORKFLOWS = ("cohort", "application", "mentorship")
+#: Workflow id prefixes of a cohort's lifecycles: ``{kind}:{cohort}:…`` (alumni: cohort last).
+COHORT_WORKFLOWS = ("cohort", "application", "mentorship", "alumni")
 #: Pair snapshots are queried every other second: a query per pair is a
 #: workflow task on the worker, which the pairs themselves need more.
 SNAPSHOT_EVERY = 2
@@ -84,7 +84,8 @@ async def retire_earlier_demos(client: Client, prefix: str, cohort: str, log: Ac
     retired = 0
     async for execution in client.list_workflows("ExecutionStatus = 'Running'"):
         kind, _, rest = execution.id.partition(":")
-        their_cohort = rest.split(":", 1)[0]
+        # ``alumni:{employee}:{cohort}`` names its cohort last.
+        their_cohort = rest.rsplit(":", 1)[-1] if kind == "alumni" else rest.split(":", 1)[0]
         if (
             kind in COHORT_WORKFLOWS
             and their_cohort.startswith(f"{prefix}-")
