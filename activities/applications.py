@@ -17,21 +17,12 @@ from mentorflow.application_models import (
     EligibilityResult,
 )
 from mentorflow.cohort_states import ApplicationSource
-from mentorflow.models import Participant, Role
+from mentorflow.models import Role
 from mentorflow.store import cohorts
 from mentorflow.store.schema import Person
 
 A = TypeVar("A")
 R = TypeVar("R")
-
-
-def participant(person: Person) -> Participant:
-    return Participant(
-        employee_id=person.employee_id,
-        email=person.email,
-        name=person.name,
-        timezone=person.timezone or "UTC",
-    )
 
 
 def check_eligibility(session: Session, request: EligibilityRequest) -> EligibilityResult:
@@ -43,7 +34,7 @@ def check_eligibility(session: Session, request: EligibilityRequest) -> Eligibil
         return EligibilityResult(
             eligible=False, reason=f"{request.employee_id} is not in the employee directory."
         )
-    applicant = participant(person)
+    applicant = person.participant()
     program = cohorts.cohort_program(cohort)
     today = activity.info().current_attempt_scheduled_time.date()
     for role in request.roles:
@@ -57,7 +48,7 @@ def check_eligibility(session: Session, request: EligibilityRequest) -> Eligibil
     return EligibilityResult(
         eligible=True,
         applicant=applicant,
-        manager=participant(manager) if manager is not None and manager.active else None,
+        manager=manager.participant() if manager is not None and manager.active else None,
     )
 
 

@@ -219,7 +219,7 @@ def _row(line: int, header: list[str], cells: list[str], report: ImportReport) -
     if not values["timezone"]:
         values["timezone"] = "UTC"
         report.warnings.append(RowProblem(line, employee_id, "timezone", "empty; UTC assumed"))
-    elif not _known_zone(values["timezone"]):
+    elif not known_zone(values["timezone"]):
         reject("timezone", f"unknown time zone {values['timezone']!r} (use an IANA name)")
         return None
     try:
@@ -231,7 +231,8 @@ def _row(line: int, header: list[str], cells: list[str], report: ImportReport) -
     return _Row(line, values)
 
 
-def _known_zone(name: str) -> bool:
+def known_zone(name: str) -> bool:
+    """An IANA time zone name this machine knows."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

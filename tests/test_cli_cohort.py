@@ -32,6 +32,20 @@ async def mentorflow(environ: dict[str, str], *args: str) -> tuple[int, str]:
     return process.returncode or 0, output.decode()
 
 
+def cli_environ(
+    dev_env: WorkflowEnvironment, task_queue: str, database_url: str, tmp_path: Path
+) -> dict[str, str]:
+    """The command's environment: this test's Temporal, task queue and store only."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MENTORFLOW_")}
+    return environ | {
+        "MENTORFLOW_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "MENTORFLOW_TEMPORAL_TASK_QUEUE": task_queue,
+        "MENTORFLOW_DATABASE_URL": database_url,
+        "MENTORFLOW_VAR_DIR": str(tmp_path / "var"),
+        "COLUMNS": "200",
+    }
+
+
 @pytest.fixture
 def program_without_manager_approval(tmp_path: Path) -> Path:
     """The example program, minus the managers' approval (nobody answers it here)."""
@@ -50,14 +64,7 @@ async def test_hr_runs_a_cohort_from_the_command_line(
     program_without_manager_approval: Path,
 ) -> None:
     settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MENTORFLOW_")}
-    environ |= {
-        "MENTORFLOW_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-        "MENTORFLOW_TEMPORAL_TASK_QUEUE": task_queue,
-        "MENTORFLOW_DATABASE_URL": sqlite_url,
-        "MENTORFLOW_VAR_DIR": str(tmp_path / "var"),
-        "COLUMNS": "200",
-    }
+    environ = cli_environ(dev_env, task_queue, sqlite_url, tmp_path)
     cohort = f"cli-{task_queue[-8:]}"
     async with worker_for(
         dev_env.client, settings.model_copy(update={"temporal_task_queue": task_queue}), task_queue

@@ -15,7 +15,7 @@ from mentorflow.hris.models import SCHEDULE_ID
 from tests.conftest import SmtpServer
 from tests.support.hris import ORGANISATION, changed, export, without
 from tests.support.pairs import settings_for, worker_for
-from tests.test_cli_cohort import mentorflow
+from tests.test_cli_cohort import cli_environ, mentorflow
 
 
 async def test_hr_syncs_the_directory_from_the_command_line(
@@ -26,14 +26,7 @@ async def test_hr_syncs_the_directory_from_the_command_line(
     tmp_path: Path,
 ) -> None:
     settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MENTORFLOW_")}
-    environ |= {
-        "MENTORFLOW_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-        "MENTORFLOW_TEMPORAL_TASK_QUEUE": task_queue,
-        "MENTORFLOW_DATABASE_URL": sqlite_url,
-        "MENTORFLOW_VAR_DIR": str(tmp_path / "var"),
-        "COLUMNS": "200",
-    }
+    environ = cli_environ(dev_env, task_queue, sqlite_url, tmp_path)
     today = export(tmp_path / "today.csv", ORGANISATION)
     async with worker_for(dev_env.client, settings, task_queue):
         code, out = await mentorflow(environ, "hris", "sync", "--csv", str(today))

@@ -21,7 +21,7 @@ from mentorflow.hris.models import (
     ReportingLineAlert,
 )
 from mentorflow.models import Participant, Role
-from mentorflow.store.schema import Application, Cohort, Mentorship, Person
+from mentorflow.store.schema import Application, Cohort, Mentorship
 
 #: Applications a leaver still has under way (matched ones live on as mentorships).
 OPEN_APPLICATION = (
@@ -143,21 +143,12 @@ def new_reporting_lines(
                 cohort=mentorship.cohort,
                 program_name=str(mentorship.program.get("program_name", "")),
                 program_manager_email=str(mentorship.program.get("program_manager_email", "")),
-                mentor=_participant(mentorship.mentor),
-                mentee=_participant(mentorship.mentee),
+                mentor=mentorship.mentor.participant(),
+                mentee=mentorship.mentee.participant(),
                 detail=detail,
             )
         )
     return alerts
-
-
-def _participant(person: Person) -> Participant:
-    return Participant(
-        employee_id=person.employee_id,
-        email=person.email,
-        name=person.name,
-        timezone=person.timezone or "UTC",
-    )
 
 
 def program_managers(session: Session) -> list[str]:

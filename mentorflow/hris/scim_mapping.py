@@ -12,12 +12,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ValidationError
 from scim2_models import Context, EnterpriseUser, User
 
 from mentorflow.addresses import email_address
+from mentorflow.directory import known_zone
 from mentorflow.hris.csv_source import HrisSourceError
 from mentorflow.hris.diff import DirectoryRecord
 
@@ -97,7 +97,7 @@ def scim_user(payload: Any, start_index: int, position: int) -> ScimUser:
     if not name:
         raise bad("no name (displayName, name.formatted or given and family name)")
     timezone = _text(user.timezone) or None
-    if timezone is not None and not _known_zone(timezone):
+    if timezone is not None and not known_zone(timezone):
         raise bad(f"unknown time zone {timezone!r} (an IANA name is expected)")
     manager = _text(enterprise.manager.value) if enterprise and enterprise.manager else ""
     scim_id = str(user.id)
@@ -208,11 +208,3 @@ def _location(user: User[Any]) -> str:
         addresses[0] if addresses else None
     )
     return _text(chosen.locality) if chosen else ""
-
-
-def _known_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True

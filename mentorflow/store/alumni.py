@@ -156,7 +156,7 @@ def alumni_candidates(
     found: dict[str, AlumniCandidate] = {}
     for mentorship in graduated:
         mentee = mentorship.mentee
-        candidate = found.setdefault(mentee.employee_id, AlumniCandidate(_participant(mentee)))
+        candidate = found.setdefault(mentee.employee_id, AlumniCandidate(mentee.participant()))
         mean = (mentorship.result or {}).get("mean_value")
         if mean is not None and (candidate.mean_value is None or mean > candidate.mean_value):
             candidate.mean_value = float(mean)
@@ -251,12 +251,3 @@ def _prefill(session: Session, cohort: str, candidate: AlumniCandidate) -> None:
     if application is not None:
         candidate.expertise = application.expertise
         candidate.languages = list(application.languages or [])
-
-
-def _participant(person: Person) -> Participant:
-    return Participant(
-        employee_id=person.employee_id,
-        email=person.email,
-        name=person.name,
-        timezone=person.timezone or "UTC",
-    )

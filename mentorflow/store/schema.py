@@ -36,7 +36,7 @@ from mentorflow.cohort_states import (
     PendingReason,
     SyncStatus,
 )
-from mentorflow.models import Role
+from mentorflow.models import Participant, Role
 
 # Stable constraint names so that migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -94,6 +94,15 @@ class Person(Base):
     attributes: Mapped[dict] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
+
+    def participant(self) -> Participant:
+        """This person as a workflow addresses them."""
+        return Participant(
+            employee_id=self.employee_id,
+            email=self.email,
+            name=self.name,
+            timezone=self.timezone or "UTC",
+        )
 
 
 class Mentorship(Base):
