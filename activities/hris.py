@@ -121,12 +121,13 @@ class HrisActivities:
     async def apply_sync(self, request: ApplyRequest) -> SyncOutcome:
         settings = self._settings
 
-        def source_reader(held: Mapping[str, DirectoryRecord]) -> Mapping[str, DirectoryRecord]:
+        def source_reader(
+            session: Session, held: Mapping[str, DirectoryRecord]
+        ) -> Mapping[str, DirectoryRecord]:
             if request.source.source == "csv":
                 assert request.source.csv_path is not None
                 return read_directory_csv(Path(request.source.csv_path))
-            with self._sessions() as session:
-                staged = hris.staged_users(session, request.sync_id)
+            staged = hris.staged_users(session, request.sync_id)
             if not staged:
                 raise HrisSourceError("the SCIM service listed no users: nothing applied")
             return directory_from_scim([ScimUser.model_validate(u) for u in staged], held)

@@ -3,6 +3,7 @@ sets up the recurring one, and reads what past syncs did."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ def sync(
         help="Confirm that up to this many leavers are real when the guard stopped a sync.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+    wait: float = typer.Option(
+        600.0, help="Seconds to wait for the outcome; the sync goes on after that."
+    ),
 ) -> None:
     """Sync the directory now and show what changed. Exits 1 when the sync was
     refused by the mass-leaver guard or the source could not be read."""
@@ -46,21 +50,32 @@ def sync(
         errors.print(f"{csv}: no such file")
         raise typer.Exit(1)
     path = str(csv.resolve()) if csv else None
-    _run(_sync(get_settings(), path, accept_leavers, as_json))
+    _run(_sync(get_settings(), path, accept_leavers, as_json, wait))
 
 
-async def _sync(settings: Settings, csv: str | None, accept_leavers: int, as_json: bool) -> int:
+async def _sync(
+    settings: Settings, csv: str | None, accept_leavers: int, as_json: bool, wait: float
+) -> int:
     from mentorflow.temporal_client import connect
 
     client = await connect(settings)
     sync_id = f"hris-sync-now-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
-    outcome: SyncOutcome = await client.execute_workflow(
+    handle = await client.start_workflow(
         "HrisSyncWorkflow",
         HrisSyncInput(csv_path=csv, accept_leavers=accept_leavers),
         id=sync_id,
         task_queue=settings.temporal_task_queue,
         result_type=SyncOutcome,
     )
+    try:
+        outcome = await asyncio.wait_for(handle.result(), timeout=wait)
+    except TimeoutError:
+        errors.print(
+            f"sync {sync_id} has not finished within {wait:.0f} s; it goes on (is a worker "
+            f"polling task queue {settings.temporal_task_queue}?). "
+            "`mentorflow hris history` shows it once done."
+        )
+        return 2
     if as_json:
         console.print_json(outcome.model_dump_json())
     else:

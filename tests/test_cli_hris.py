@@ -48,6 +48,10 @@ async def test_hr_syncs_the_directory_from_the_command_line(
         code, out = await mentorflow(environ, "hris", "sync", "--csv", str(tmp_path / "nope.csv"))
         assert code == 1 and "no such file" in out
 
+    # No worker polls any more: the command says so instead of hanging.
+    code, out = await mentorflow(environ, "hris", "sync", "--csv", str(today), "--wait", "2")
+    assert code == 2 and "has not finished within 2 s" in out and task_queue in out
+
     code, out = await mentorflow(environ, "hris", "history")
     assert code == 0, out
     rows = [line.split("│") for line in out.splitlines() if line.count("│") > 4]

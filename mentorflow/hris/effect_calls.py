@@ -42,11 +42,11 @@ class EffectCalls:
 
     async def run(self, outcome: SyncOutcome, heartbeat: Callable[..., None]) -> EffectsDone:
         done = EffectsDone()
+        leaving = {leaver.employee_id for leaver in outcome.leavers}
         for leaver in outcome.leavers:
             for workflow_id in leaver.open_applications:
                 done.applications_withdrawn += await self._withdraw(workflow_id)
                 heartbeat(leaver.employee_id)
-            leaving = {leaver.employee_id for leaver in outcome.leavers}
             for mentorship in leaver.mentorships:
                 done.mentorships_ended += await self._end(leaver, mentorship)
                 if mentorship.role is Role.MENTOR and mentorship.partner_id not in leaving:

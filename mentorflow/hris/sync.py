@@ -45,7 +45,7 @@ def apply_sync(
     *,
     sync_id: str,
     source: str,
-    read: Callable[[Mapping[str, DirectoryRecord]], Mapping[str, DirectoryRecord]],
+    read: Callable[[Session, Mapping[str, DirectoryRecord]], Mapping[str, DirectoryRecord]],
     max_leaver_share: float,
     accept_leavers: int,
     alert_email: str | None,
@@ -58,7 +58,7 @@ def apply_sync(
     hris.lock_directory(session)
     hris.begin_sync(session, sync_id, source, now)
     held = held_directory(session)
-    incoming = read(held)
+    incoming = read(session, held)
     diff = diff_directory(held, incoming)
     outcome = SyncOutcome(
         sync_id=sync_id,
