@@ -5,7 +5,6 @@ time-skipping server."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -14,8 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.alumni_models import InvitationAnswer, alumni_workflow_id
@@ -28,6 +26,7 @@ from mentorflow.web.forms import FormError
 from tests.conftest import SmtpServer, free_port
 from tests.support.applications import text_of, used_links
 from tests.support.pairs import settings_for, worker_for
+from tests.support.web import serving
 from tests.test_alumni_selection import GRADUATED, add_cohort, add_directory, graduate, program
 from tests.test_alumni_selection import transaction as store
 from tests.test_alumni_workflow import NEXT, Alumni, application_status
@@ -64,33 +63,8 @@ async def site(
         update={"base_url": f"http://127.0.0.1:{port}"}
     )
     app = create_app(settings, client=time_skipping_env.client)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    async with worker_for(time_skipping_env.client, settings, task_queue):
-        serving = asyncio.create_task(server.serve())
-        try:
-            while not server.started:
-                if serving.done():
-                    serving.result()
-                await asyncio.sleep(0.02)
-            yield Alumni(time_skipping_env, settings, smtp_server, sqlite_url, task_queue)
-        finally:
-            server.should_exit = True
-            await serving
-
-
-@pytest.fixture
-async def browser(chromium_path: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=chromium_path,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with worker_for(time_skipping_env.client, settings, task_queue), serving(app, port):
+        yield Alumni(time_skipping_env, settings, smtp_server, sqlite_url, task_queue)
 
 
 def alumni_link(site: Alumni, mail: EmailMessage) -> str:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
@@ -23,6 +22,7 @@ from mentorflow.store.schema import CheckInResponse, Mentorship
 from mentorflow.web.app import create_app
 from tests.conftest import SmtpServer, free_port
 from tests.support.pairs import MENTEE, MENTOR, PM, eventually, snapshot
+from tests.support.web import serving
 from worker.main import running_worker
 from workflows.mentorship import MentorshipWorkflow
 
@@ -69,16 +69,8 @@ async def web(
         temporal_task_queue=task_queue,
     )
     app = create_app(settings, dev_env.client)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    try:
-        async with running_worker(dev_env.client, settings, task_queue=task_queue):
-            yield settings
-    finally:
-        server.should_exit = True
-        await serving
+    async with serving(app, port), running_worker(dev_env.client, settings, task_queue=task_queue):
+        yield settings
 
 
 async def test_a_pair_lives_through_its_mail(

@@ -7,7 +7,6 @@ phones and mail apps do: the pages must work as plain HTML forms.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -15,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -37,6 +35,7 @@ from tests.support.pairs import (
     start_pair,
     worker_for,
 )
+from tests.support.web import serving
 
 PHONE = {"width": 390, "height": 844}
 SCREENSHOT = Path("/tmp/mentorflow-checkin-phone.png")
@@ -57,33 +56,8 @@ async def served(
         update={"base_url": f"http://127.0.0.1:{port}"}
     )
     app = create_app(settings, client=time_skipping_env.client)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    async with worker_for(time_skipping_env.client, settings, task_queue):
-        serving = asyncio.create_task(server.serve())
-        try:
-            while not server.started:
-                if serving.done():
-                    serving.result()  # surfaces why it could not start
-                await asyncio.sleep(0.02)
-            yield settings
-        finally:
-            server.should_exit = True
-            await serving
-
-
-@pytest.fixture
-async def browser(chromium_path: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=chromium_path,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with worker_for(time_skipping_env.client, settings, task_queue), serving(app, port):
+        yield settings
 
 
 def checkin_url(settings: Settings, handle: WorkflowHandle, person: Participant) -> str:

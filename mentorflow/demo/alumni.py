@@ -4,64 +4,41 @@ and accepts it from the link, with the fields the page's form sends."""
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit
 
 import httpx
 
+from mentorflow.demo.applicants import LinkFollower, signed_links
 from mentorflow.demo.display import ActivityLog
-from mentorflow.demo.participants import Mail, page_message
-from mentorflow.demo.plan import DemoPerson
-from mentorflow.links import LinkError, LinkSigner
+from mentorflow.demo.participants import Mail
+from mentorflow.demo.stories import Colleague
+from mentorflow.links import LinkSigner
 
-PURPOSE = "alumni"
+ACCEPT = {
+    "decision": "accept",
+    "capacity": "1",
+    "expertise": "Getting started on a new team; goal setting that sticks.",
+    "languages": "English",
+}
 
 
-class SimulatedAlumnus:
+class SimulatedAlumnus(LinkFollower):
+    """Accepts the first invitation addressed to them; the reminder is ignored."""
+
     def __init__(
-        self, person: DemoPerson, *, http: httpx.AsyncClient, signer: LinkSigner, log: ActivityLog
+        self, person: Colleague, *, http: httpx.AsyncClient, signer: LinkSigner, log: ActivityLog
     ) -> None:
-        self.person = person
-        self.http = http
-        self.signer = signer
-        self.log = log
-        self.inbox: asyncio.Queue[Mail] = asyncio.Queue()
+        super().__init__(person, http=http, signer=signer, log=log)
         self.accepted = asyncio.Event()
+        self.answered = False
 
-    def _invitation_link(self, mail: Mail) -> str | None:
-        for url in mail.links:
-            parts = urlsplit(url).path.strip("/").split("/")
-            if len(parts) != 3 or parts[:2] != ["l", PURPOSE]:
+    async def read(self, mail: Mail) -> None:
+        for link in signed_links(mail, self.signer, "alumni"):
+            if self.answered or link.claims.participant_id != self.person.employee_id:
                 continue
-            try:
-                claims = self.signer.verify(PURPOSE, parts[2])
-            except LinkError:
-                continue
-            if claims.participant_id == self.person.employee_id:
-                return url
-        return None
-
-    async def run(self) -> None:
-        while not self.accepted.is_set():
-            url = self._invitation_link(await self.inbox.get())
-            if url is None:
-                continue
-            await asyncio.sleep(1.0)  # reads it over coffee
-            page = await self.http.get(url)
-            if page.status_code == 200:
-                form = {
-                    "decision": "accept",
-                    "capacity": "1",
-                    "expertise": "Getting started on a new team; goal setting that sticks.",
-                    "languages": "English",
-                }
-                page = await self.http.post(url, data=form)
-            if page.status_code == 200:
+            self.answered = True
+            if await self.submit(link, ACCEPT, "acceptance"):
                 self.accepted.set()
                 self.log.info(
                     f"{self.person.name} accepted the invitation to mentor in the next cohort",
                     "green",
                 )
-            else:
-                message = f"{page.status_code} {page_message(page.text)}"
-                self.log.warn(f"{self.person.first_name}'s acceptance was not taken: {message}")
-                return

@@ -267,7 +267,10 @@ class CohortScript:
                 self._subscribe(person.email, participant.inbox, participant.run())
             if pair.mentee.behaviour.accepts_alumni_invitation:
                 alumnus = SimulatedAlumnus(
-                    pair.mentee, http=self.http, signer=self.signer, log=self.log
+                    self.people[pair.mentee.employee_id],
+                    http=self.http,
+                    signer=self.signer,
+                    log=self.log,
                 )
                 self.alumni.append(alumnus)
                 self._subscribe(pair.mentee.email, alumnus.inbox, alumnus.run())
