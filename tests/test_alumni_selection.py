@@ -255,7 +255,10 @@ def test_people_asked_recently_or_already_on_their_way_are_left_out(db_url: str)
         add_cohort(session, "2025-autumn", program())
         add_cohort(session, "sales-2026", other_program)
 
-        def invitation(employee: str, cohort: str, config: ProgramConfig) -> str:
+        def invitation(
+            employee: str, cohort: str, config: ProgramConfig, sent: timedelta = timedelta(days=100)
+        ) -> str:
+            """An invitation sent ``sent`` ago, open for three weeks."""
             workflow_id = alumni_workflow_id(employee, cohort)
             alumni.record_invitation(
                 session,
@@ -263,8 +266,8 @@ def test_people_asked_recently_or_already_on_their_way_are_left_out(db_url: str)
                 employee_id=employee,
                 program_name=config.program_name,
                 cohort=cohort,
-                invited_at=NOW - timedelta(days=100),
-                expires_at=NOW - timedelta(days=79),
+                invited_at=NOW - sent,
+                expires_at=NOW - sent + timedelta(days=21),
             )
             return workflow_id
 
@@ -333,11 +336,36 @@ def test_people_asked_recently_or_already_on_their_way_are_left_out(db_url: str)
 
         # An invitation of another cohort still open: one question at a time;
         # this cohort's own invitation stays in (starting it again is a no-op).
-        invitation("G2", "2025-autumn", program())
-        own = invitation("G4", GRADUATED, program())
+        invitation("G2", "2025-autumn", program(), sent=timedelta(days=2))
+        own = invitation("G4", GRADUATED, program(), sent=timedelta(days=2))
         assert set(candidates(session)) == {"G4"}
         alumni.set_invitation_status(session, own, InvitationStatus.REMINDED, NOW)
         assert set(candidates(session)) == {"G4"}
+        # Past its expiry an invitation is not open, even when its row still
+        # says "invited" (its workflow was stopped before it could say more).
+        assert set(candidates(session, now=NOW + timedelta(days=20))) == {"G2", "G4"}
+
+
+def test_a_mentor_application_in_a_cancelled_cohort_does_not_count(db_url: str) -> None:
+    with transaction(db_url) as session:
+        graduated_cohort(session, program())
+        add_cohort(session, "2026-autumn", program(), status=CohortStatus.OPEN, opens_at=NOW)
+        cohorts.upsert_application(
+            session,
+            cohorts.NewApplication(
+                cohort="2026-autumn",
+                employee_id="G4",
+                role=Role.MENTOR,
+                capacity=1,
+                source=ApplicationSource.CSV,
+            ),
+        )
+        cohorts.set_application_status(
+            session, "2026-autumn", "G4", Role.MENTOR, ApplicationStatus.APPROVED
+        )
+        assert "G4" not in candidates(session)
+        cohorts.set_cohort_status(session, "2026-autumn", CohortStatus.CLOSED)
+        assert "G4" in candidates(session)
 
 
 def test_invitation_rows_move_forward_only(db_url: str) -> None:

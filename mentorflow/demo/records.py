@@ -13,16 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorflow.applications_import import ImportReport as ApplicationsReport
 from mentorflow.applications_import import check_people, open_cohort, parse_applications
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.cohort_states import ApplicationStatus, CohortStatus, InvitationStatus
 from mentorflow.demo.stories import Colleague
 from mentorflow.directory import ImportReport, import_directory
 from mentorflow.matching import MatchingResult
 from mentorflow.models import Role
 from mentorflow.program import ProgramConfig
 from mentorflow.report import CohortReport, build_report
-from mentorflow.store import cohorts
+from mentorflow.store import alumni, cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker
-from mentorflow.store.schema import AlumniInvitation, Application, Person
+from mentorflow.store.schema import AlumniInvitation, Application, Cohort, Person
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,28 @@ class DemoRecords:
         with self.sessions() as session:
             run = cohorts.latest_matching_run(session, cohort)
             return MatchingResult.model_validate(run.result) if run else None
+
+    def close_earlier_cohorts(self, prefix: str, cohort: str) -> int:
+        """Earlier demo cohorts whose workflows were stopped stay open in the
+        store, and so do their invitations to mentor; close them, so that
+        nobody is admitted to a dead cohort or left out for a dead invitation.
+        Returns how many cohorts were still open."""
+        with self.sessions.begin() as session:
+            earlier = session.scalars(
+                select(Cohort).where(
+                    Cohort.name.startswith(f"{prefix}-", autoescape=True), Cohort.name != cohort
+                )
+            ).all()
+            now = datetime.now(UTC)
+            still_open = [c.name for c in earlier if c.status != CohortStatus.CLOSED.value]
+            for name in still_open:
+                cohorts.set_cohort_status(session, name, CohortStatus.CLOSED)
+            for earlier_cohort in earlier:
+                for invitation in alumni.list_invitations(session, earlier_cohort.name):
+                    alumni.set_invitation_status(
+                        session, invitation.workflow_id, InvitationStatus.EXPIRED, now
+                    )
+            return len(still_open)
 
     def invitations(self, cohort: str) -> dict[str, str]:
         """Graduates of ``cohort`` invited to mentor, and where each invitation is."""

@@ -131,6 +131,9 @@ async def run_demo(
             if url
         )
         records = DemoRecords(settings.resolved_database_url)
+        closed = await asyncio.to_thread(records.close_earlier_cohorts, plan.cohort_prefix, name)
+        if closed:
+            log.info(f"closed {closed} cohorts left open by an earlier demo", style="dim")
         try:
             async with httpx.AsyncClient(timeout=60.0) as http:
                 script = CohortScript(stack, plan, name, records, http, log, console)

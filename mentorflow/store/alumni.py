@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mentorflow.alumni_models import InvitationReason, alumni_workflow_id
-from mentorflow.cohort_states import ApplicationStatus, InvitationStatus
+from mentorflow.cohort_states import ApplicationStatus, CohortStatus, InvitationStatus
 from mentorflow.models import Outcome, Participant, Role, SurveyKind, WouldMentor
 from mentorflow.store.inserts import insert_for, inserted
 from mentorflow.store.schema import (
@@ -213,9 +213,12 @@ def _not_to_ask(session: Session, cohort: str, program_name: str, now: datetime)
     )
     # An invitation from another cohort still open: one question at a time.
     # (This cohort's own stays in: starting its workflow again is a no-op.)
+    # An invitation past its expiry is not open, whatever its row says (its
+    # workflow may have been stopped before it could record "expired").
     asked = select(AlumniInvitation.workflow_id, AlumniInvitation.employee_id).where(
         AlumniInvitation.program_name == program_name,
         AlumniInvitation.status.in_(OPEN_INVITATIONS),
+        AlumniInvitation.expires_at > now,
     )
     held = select(PendingApplication.employee_id).where(
         PendingApplication.program_name == program_name,
@@ -229,6 +232,8 @@ def _not_to_ask(session: Session, cohort: str, program_name: str, now: datetime)
             Cohort.program_name == program_name,
             Application.role == Role.MENTOR.value,
             Application.status.in_(_OPEN_APPLICATIONS),
+            # A cohort closed before its matching (cancelled) takes nobody in.
+            Cohort.status != CohortStatus.CLOSED.value,
         )
     )
     skip = set(session.scalars(declined)) | set(session.scalars(held))
