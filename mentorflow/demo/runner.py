@@ -27,6 +27,7 @@ from temporalio.runtime import (
     TelemetryConfig,
     TelemetryFilter,
 )
+from temporalio.service import RPCError, RPCStatusCode
 
 from mentorflow.demo.display import ActivityLog, live_view, summary_view
 from mentorflow.demo.events_view import hr_events_view
@@ -91,9 +92,15 @@ async def retire_earlier_demos(client: Client, prefix: str, cohort: str, log: Ac
             and their_cohort.startswith(f"{prefix}-")
             and their_cohort != cohort
         ):
-            await client.get_workflow_handle(execution.id).terminate(
-                reason=f"superseded by demo cohort {cohort}"
-            )
+            try:
+                await client.get_workflow_handle(execution.id).terminate(
+                    reason=f"superseded by demo cohort {cohort}"
+                )
+            except RPCError as exc:
+                # It finished between the listing and now (an invitation expiring).
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                continue
             retired += 1
     if retired:
         log.info(f"stopped {retired} workflows left running by an earlier demo", style="dim")
