@@ -199,6 +199,9 @@ async def test_the_applicant_withdraws_from_the_email(desk: Office) -> None:
         lambda m: "We have your application" in str(m["Subject"])
     )
     link = link_in(received, "/l/withdraw/")
+    # The confirmation goes out just before the manager is asked: the page
+    # shows where the application is once it has moved on.
+    await settles(desk, lambda s: s.status is ApplicationStatus.AWAITING_MANAGER)
     page = await desk.http.get(link)
     assert page.status_code == 200, page.text
     assert "Withdraw from Engineering Mentoring?" in text_of(page)
