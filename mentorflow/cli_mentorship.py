@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from mentorflow.consoles import console, errors
 from mentorflow.models import (
     ActionReceipt,
     EndRequest,
@@ -30,8 +30,6 @@ HR = "hr"
 mentorship_app = typer.Typer(
     help="Look at, pause, resume or end one mentorship (acting as HR).", no_args_is_help=True
 )
-console = Console(emoji=False)
-errors = Console(stderr=True, emoji=False)
 
 MentorshipId = typer.Argument(help="Workflow id: mentorship:{cohort}:{mentor}:{mentee}")
 
