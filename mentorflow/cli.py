@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 
 from mentorflow.cli_cohort import cohort_app
@@ -47,14 +48,17 @@ app.command("report")(report)
 
 def _exit_after(main: Coroutine[Any, Any, int]) -> NoReturn:
     """Run ``main`` and leave with its exit code, whatever the interpreter's
-    teardown would have made of it."""
+    teardown would have made of it. Every command that talks to Temporal runs
+    here, so an unreachable server is told once for all of them: one line
+    naming the address, not a traceback."""
     from mentorflow.demo.plan import PlanError
     from mentorflow.devstack import StackError
+    from mentorflow.temporal_client import TemporalUnreachable
 
     try:
         code = asyncio.run(main)
-    except (StackError, PlanError) as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+    except (StackError, PlanError, TemporalUnreachable) as exc:
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         code = 1
     except KeyboardInterrupt:
         code = 130

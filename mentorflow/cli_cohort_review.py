@@ -87,6 +87,9 @@ async def _launch(settings: Settings, program_file: Path, name: str, closes_in: 
     except ValidationError as exc:
         errors.print(f"[bold red]error:[/] {exc.errors()[0]['msg']}")
         return 1
+    # Connected first: with Temporal down, no cohort row is left behind that
+    # would make the next attempt say the cohort exists already.
+    client = await _client(settings)
     # The cohort row exists before the workflow runs, so applications can be
     # imported straight away; the workflow's own record of it is idempotent.
     upgrade(settings.resolved_database_url)
@@ -99,7 +102,6 @@ async def _launch(settings: Settings, program_file: Path, name: str, closes_in: 
             errors.print(f"[bold red]error:[/] cohort {name!r} exists already ({cohort.status})")
             return 1
     engine.dispose()
-    client = await _client(settings)
     await client.start_workflow(
         "CohortWorkflow", launch, id=launch.workflow_id, task_queue=settings.temporal_task_queue
     )
