@@ -26,7 +26,7 @@ from mentorflow.cli_directory import directory_app
 from mentorflow.cli_hris import hris_app
 from mentorflow.cli_mentorship import mentorship_app
 from mentorflow.cli_program import program_app
-from mentorflow.consoles import console, errors, typer_markup
+from mentorflow.consoles import console, errors, typer_options
 from mentorflow.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -34,7 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     # Usage errors name values (a pair, a path): plain lines in a log, not a wrapped box.
-    rich_markup_mode=typer_markup(),
+    **typer_options(),
 )
 db_app = typer.Typer(help="The database schema (SQLite or PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-import typer
 from rich.console import Console, ConsoleDimensions
 
 #: Wider than any path (PATH_MAX is 4096), URL or id a person would copy, so a
@@ -72,12 +71,19 @@ def stderr_console() -> ProjectConsole:
     return ProjectConsole(stderr=True)
 
 
-def typer_markup() -> typer.core.MarkupMode:
-    """Typer's rich help and error panels on a terminal; Click's plain lines
-    otherwise, whose error messages (a path that does not exist, a bad value)
-    are never wrapped inside a box."""
-    attached = all(c.attached for c in (console, errors))
-    return "rich" if attached else None
+def is_attached(console: Console) -> bool:
+    """Whether a person watches ``console`` live (a live display can redraw)."""
+    return console.attached if isinstance(console, ProjectConsole) else console.is_terminal
+
+
+def typer_options() -> dict[str, Any]:
+    """The top-level Typer app's settings: Typer's rich help and error panels
+    on a terminal; otherwise Click's plain lines at the unwrapped width, so a
+    usage error naming a value is one line and no help line is cut short.
+    Click hands the width down to every subcommand's context."""
+    if all(c.attached for c in (console, errors)):
+        return {"rich_markup_mode": "rich"}
+    return {"rich_markup_mode": None, "context_settings": {"terminal_width": UNWRAPPED_WIDTH}}
 
 
 console = stdout_console()

@@ -112,3 +112,13 @@ def test_the_demo_summary_in_a_log_shows_every_cell_in_full(
     assert "2 graduated" in text
     # As wide as its cells, not padded out to the unwrapped width.
     assert max(len(line) for line in text.splitlines()) < 200
+
+
+@pytest.mark.parametrize("columns", [None, "40"])
+def test_help_in_a_pipe_names_settings_whole(tmp_path: Path, columns: str | None) -> None:
+    result = _mentorflow(tmp_path, columns, "--help")
+    assert result.returncode == 0, result.stderr
+    [web] = [line for line in result.stdout.splitlines() if line.strip().startswith("web ")]
+    assert (
+        web.split(None, 1)[1] == "Run only the web app on MENTORFLOW_WEB_HOST:MENTORFLOW_WEB_PORT."
+    )
