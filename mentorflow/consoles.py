@@ -6,8 +6,8 @@ output is a file or a pipe. That breaks a database path or a URL across lines
 in logs, makes tests depend on the width of whoever runs them, and truncates
 table cells (``gradua…``). A console that is not attached to a terminal here
 is therefore as wide as any value can be and soft-wraps (never inserts a line
-break into a printed line); on a terminal Rich's own wrapping stays, as a live
-display needs it.
+break into a printed line). On a terminal, messages soft-wrap too (the terminal
+folds them), while tables and the demo's live display keep fitting its width.
 
 The decision is taken at each print, not when the console is built: the same
 module-level console is used under a terminal, a pipe and Click's test runner.
@@ -34,6 +34,15 @@ class ProjectConsole(Console):
         options.setdefault("emoji", False)  # ":bulb:" in a name stays as typed
         options.setdefault("highlight", False)
         super().__init__(soft_wrap=soft_wrap, **options)
+
+    def print(self, *objects: Any, soft_wrap: bool | None = None, **options: Any) -> None:
+        """A message (plain strings, markup included) is soft-wrapped on a
+        terminal too: the terminal folds it for the eye, and a copy of a path
+        or URL in it comes out whole. Tables, panels and live displays keep
+        Rich's layout."""
+        if soft_wrap is None and objects and all(isinstance(o, str) for o in objects):
+            soft_wrap = True
+        super().print(*objects, soft_wrap=soft_wrap, **options)
 
     @property
     def attached(self) -> bool:

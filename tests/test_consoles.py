@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mentorflow.consoles import stdout_console
+from mentorflow.consoles import ProjectConsole, stdout_console
 from mentorflow.demo.display import PairStatus, summary_view
 from mentorflow.demo.plan import DemoGoal, DemoMilestone, DemoPair, DemoPerson
 from mentorflow.models import MentorshipResult, Outcome
@@ -122,3 +122,21 @@ def test_help_in_a_pipe_names_settings_whole(tmp_path: Path, columns: str | None
     assert (
         web.split(None, 1)[1] == "Run only the web app on MENTORFLOW_WEB_HOST:MENTORFLOW_WEB_PORT."
     )
+
+
+def test_a_message_on_a_narrow_terminal_is_not_broken_by_rich(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The terminal folds a long line for the eye; Rich inserts no line break,
+    so copying the path from the terminal gives it whole. A table still fits."""
+    monkeypatch.setenv("COLUMNS", "40")
+    path = str(_long_folder(tmp_path) / "mentorflow.db")
+    main, secondary = os.openpty()
+    with os.fdopen(secondary, "w", encoding="utf-8") as terminal:
+        console = ProjectConsole(file=terminal)
+        assert console.attached and console.width == 40
+        console.print(f"sqlite:///{path} is at revision 0003")
+        terminal.flush()
+    output = os.read(main, 65536).decode()
+    os.close(main)
+    assert f"sqlite:///{path} is at revision 0003" in output.replace("\r\n", "\n")
