@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 
 from mentorflow.cli_cohort import cohort_app
@@ -26,12 +26,15 @@ from mentorflow.cli_directory import directory_app
 from mentorflow.cli_hris import hris_app
 from mentorflow.cli_mentorship import mentorship_app
 from mentorflow.cli_program import program_app
+from mentorflow.consoles import console, errors, typer_options
 from mentorflow.settings import Settings, get_settings
 
 app = typer.Typer(
     help="mentorflow: mentoring programs as durable Temporal workflows.",
     no_args_is_help=True,
     add_completion=False,
+    # Usage errors name values (a pair, a path): plain lines in a log, not a wrapped box.
+    **typer_options(),
 )
 db_app = typer.Typer(help="The database schema (SQLite or PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -42,20 +45,20 @@ app.add_typer(cohort_app, name="cohort")
 app.add_typer(hris_app, name="hris")
 app.command("report")(report)
 
-console = Console()
-errors = Console(stderr=True)
-
 
 def _exit_after(main: Coroutine[Any, Any, int]) -> NoReturn:
     """Run ``main`` and leave with its exit code, whatever the interpreter's
-    teardown would have made of it."""
+    teardown would have made of it. Every command that talks to Temporal runs
+    here, so an unreachable server is told once for all of them: one line
+    naming the address, not a traceback."""
     from mentorflow.demo.plan import PlanError
     from mentorflow.devstack import StackError
+    from mentorflow.temporal_client import TemporalUnreachable
 
     try:
         code = asyncio.run(main)
-    except (StackError, PlanError) as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+    except (StackError, PlanError, TemporalUnreachable) as exc:
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         code = 1
     except KeyboardInterrupt:
         code = 130
@@ -65,14 +68,20 @@ def _exit_after(main: Coroutine[Any, Any, int]) -> NoReturn:
 
 
 def _log_to_console() -> None:
-    """Warnings of the worker, web app and sink, readable between the panels."""
+    """Warnings of the worker, web app and sink, readable between the panels on
+    a terminal; one plain line each in a log (Rich's columns would pad every
+    line to the unwrapped width)."""
     from rich.logging import RichHandler
 
-    logging.basicConfig(
-        level=logging.WARNING,
-        format="%(name)s: %(message)s",
-        handlers=[RichHandler(console=errors, show_path=False)],
-    )
+    if errors.attached:
+        handler: logging.Handler = RichHandler(console=errors, show_path=False)
+        logging.basicConfig(
+            level=logging.WARNING, format="%(name)s: %(message)s", handlers=[handler]
+        )
+    else:
+        logging.basicConfig(
+            level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
 
 
 def _shown_url(url: str) -> str:

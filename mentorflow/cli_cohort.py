@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,6 +22,7 @@ from mentorflow.applications_import import (
     submit_rows,
 )
 from mentorflow.cli_directory import print_problems as print_row_problems
+from mentorflow.consoles import console, errors
 from mentorflow.program import ProgramConfig
 from mentorflow.settings import Settings, get_settings
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
@@ -30,9 +30,6 @@ from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 cohort_app = typer.Typer(help="Cohorts: applications, matching, approval.", no_args_is_help=True)
 applications_app = typer.Typer(help="A cohort's applications.", no_args_is_help=True)
 cohort_app.add_typer(applications_app, name="applications")
-
-console = Console(emoji=False, highlight=False)
-errors = Console(stderr=True, emoji=False, highlight=False)
 
 
 def _run(main: Any) -> None:
@@ -67,12 +64,7 @@ async def _import(settings: Settings, name: str, file: Path) -> int:
         errors.print(f"[bold red]error:[/] database: {exc}")
         return 1
     if report.rows:
-        try:
-            client = await connect(settings)
-        except (RuntimeError, OSError) as exc:
-            address = settings.resolved_temporal_address
-            errors.print(f"[bold red]error:[/] Temporal at {address}: {exc}; nothing submitted")
-            return 1
+        client = await connect(settings)  # unreachable: told by _run, nothing submitted
         await submit_rows(client, settings.temporal_task_queue, name, program, report)
     console.print(summary(report, name, str(file)))
     print_problems(report, str(file))

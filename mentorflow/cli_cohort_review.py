@@ -87,6 +87,9 @@ async def _launch(settings: Settings, program_file: Path, name: str, closes_in: 
     except ValidationError as exc:
         errors.print(f"[bold red]error:[/] {exc.errors()[0]['msg']}")
         return 1
+    # Connected first: with Temporal down, no cohort row is left behind that
+    # would make the next attempt say the cohort exists already.
+    client = await _client(settings)
     # The cohort row exists before the workflow runs, so applications can be
     # imported straight away; the workflow's own record of it is idempotent.
     upgrade(settings.resolved_database_url)
@@ -99,7 +102,6 @@ async def _launch(settings: Settings, program_file: Path, name: str, closes_in: 
             errors.print(f"[bold red]error:[/] cohort {name!r} exists already ({cohort.status})")
             return 1
     engine.dispose()
-    client = await _client(settings)
     await client.start_workflow(
         "CohortWorkflow", launch, id=launch.workflow_id, task_queue=settings.temporal_task_queue
     )
@@ -234,14 +236,26 @@ async def _update(settings: Settings, name: str, update: str, payload: Any) -> i
 def report(
     name: str = typer.Argument(help="The cohort."),
     fmt: str = typer.Option("html", "--format", help="html, csv or json."),
+    table: str = typer.Option(
+        None, "--table", help="With --format csv: summary (default), early-ends or blockers."
+    ),
     output: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
 ) -> None:
-    """The cohort report: match rate, response rate, value, goals, graduates, early ends."""
-    from mentorflow.report import build_report, to_csv, to_html, to_json
+    """The cohort report: match rate, response rate, value, goals, graduates, early ends.
 
-    renderers = {"html": to_html, "csv": to_csv, "json": to_json}
+    CSV is one table a call (--table), so each file has one header row.
+    """
+    from functools import partial
+
+    from mentorflow.report import CSV_TABLES, build_report, to_csv, to_html, to_json
+
+    renderers = {"html": to_html, "csv": partial(to_csv, table=table or "summary"), "json": to_json}
     if fmt not in renderers:
         raise typer.BadParameter("choose html, csv or json", param_hint="--format")
+    if table is not None and (fmt != "csv" or table not in CSV_TABLES):
+        raise typer.BadParameter(
+            f"with --format csv, choose one of {', '.join(CSV_TABLES)}", param_hint="--table"
+        )
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url)
     try:
@@ -254,6 +268,6 @@ def report(
         engine.dispose()
     if output:
         output.write_text(document)
-        console.print(f"report written to {output}")
+        console.print(f"report written to {output}", soft_wrap=True)
     else:
         print(document, end="")

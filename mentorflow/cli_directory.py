@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from mentorflow.consoles import console, errors
 from mentorflow.directory import DirectoryFileError, ImportReport, RowProblem, import_directory
 from mentorflow.settings import get_settings
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
@@ -21,8 +22,6 @@ class RowReport(Protocol):
 
 
 directory_app = typer.Typer(help="The employee directory.", no_args_is_help=True)
-console = Console(emoji=False, highlight=False)
-errors = Console(stderr=True, emoji=False, highlight=False)
 
 
 @directory_app.command("import")

@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from mentorflow.cohort_states import SyncStatus
+from mentorflow.consoles import console, errors
 from mentorflow.hris.models import HrisSyncInput, SyncOutcome
 from mentorflow.settings import Settings, get_settings
 
 hris_app = typer.Typer(help="Keep the directory in sync with the HR system.", no_args_is_help=True)
-console = Console(emoji=False, highlight=False)
-errors = Console(stderr=True, emoji=False, highlight=False)
 
 
 def _run(main: Any) -> None:

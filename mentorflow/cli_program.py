@@ -7,15 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from mentorflow.consoles import console, errors
 from mentorflow.program import ProgramConfig, load_program
 from mentorflow.yaml_source import SourceError
 
 program_app = typer.Typer(help="Program files (YAML).", no_args_is_help=True)
-console = Console(emoji=False, highlight=False)
-errors = Console(stderr=True, emoji=False, highlight=False)
 
 
 @program_app.command("check")

@@ -1,18 +1,21 @@
 """The end-of-cohort report, computed from the store (the read model): match
-rate, check-in response rate, mean value rating, goals reached, graduates and
-early ends with their reasons; as JSON, CSV or a self-contained HTML page
-whose charts are inline SVG (no script, prints well, opens offline)."""
+rate, check-in response rate, mean value rating, goals reached, graduates,
+early ends with their reasons, how many check-ins named an introduction, an
+upcoming decision or a blocker, and the blockers still open in running pairs;
+as JSON, CSV (one table a file) or a self-contained HTML page whose charts are
+inline SVG (no script, prints well, opens offline)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
-from datetime import datetime
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mentorflow.cohort_states import ApplicationStatus
@@ -40,6 +43,19 @@ class EarlyEnd(BaseModel):
     reason: str
 
 
+class OpenBlocker(BaseModel):
+    """The latest blocker a running pair named, until a later check-in of the
+    pair is answered without one."""
+
+    mentorship_id: str
+    mentor: str
+    mentee: str
+    named_by: str
+    checkin: int
+    named_on: date
+    blocker: str
+
+
 class CohortReport(BaseModel):
     cohort: str
     program_name: str
@@ -63,7 +79,13 @@ class CohortReport(BaseModel):
     milestones_done: int
     survey_mean_rating: float | None
     would_mentor: dict[str, int]
+    #: Check-ins (not answers) in which someone named an introduction made, an
+    #: upcoming decision or a blocker: widening the network, and where HR can help.
+    checkins_with_introductions: int = 0
+    checkins_with_decisions: int = 0
+    checkins_with_blockers: int = 0
     early_ends: list[EarlyEnd]
+    open_blockers: list[OpenBlocker] = []
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -94,9 +116,12 @@ def build_report(session: Session, cohort_name: str, now: datetime) -> CohortRep
     ids = [m.id for m in pairs]
     outcomes = Counter(m.outcome or "running" for m in pairs)
     checkins = session.scalars(select(CheckIn).where(CheckIn.mentorship_id.in_(ids))).all()
-    answers = session.scalars(
-        select(CheckInResponse).join(CheckIn).where(CheckIn.mentorship_id.in_(ids))
+    answered = session.execute(
+        select(CheckInResponse, CheckIn.mentorship_id, CheckIn.number)
+        .join(CheckIn)
+        .where(CheckIn.mentorship_id.in_(ids))
     ).all()
+    answers = [row[0] for row in answered]
     values = [a.value for a in answers if a.value is not None]
     goals = [g for m in pairs for g in m.goals]
     milestones = [ms for g in goals for ms in g.milestones]
@@ -137,6 +162,9 @@ def build_report(session: Session, cohort_name: str, now: datetime) -> CohortRep
         milestones_done=sum(m.status == "done" for m in milestones),
         survey_mean_rating=round(sum(ratings) / len(ratings), 2) if ratings else None,
         would_mentor=dict(Counter(s.would_mentor for s in surveys if s.would_mentor)),
+        checkins_with_introductions=_checkins_naming(answers, "introductions"),
+        checkins_with_decisions=_checkins_naming(answers, "upcoming_decisions"),
+        checkins_with_blockers=_checkins_naming(answers, "blockers"),
         early_ends=[
             EarlyEnd(
                 mentorship_id=m.id,
@@ -148,28 +176,116 @@ def build_report(session: Session, cohort_name: str, now: datetime) -> CohortRep
             for m in pairs
             if m.outcome in EARLY
         ],
+        open_blockers=_open_blockers([m for m in pairs if m.outcome is None], answered),
     )
+
+
+def _checkins_naming(answers: Sequence[CheckInResponse], field: str) -> int:
+    return len({a.checkin_id for a in answers if getattr(a, field).strip()})
+
+
+def _open_blockers(
+    running: Sequence[Mentorship], answered: Sequence[Row[tuple[CheckInResponse, str, int]]]
+) -> list[OpenBlocker]:
+    by_pair: defaultdict[str, list[tuple[int, CheckInResponse]]] = defaultdict(list)
+    for answer, mentorship_id, number in answered:
+        by_pair[mentorship_id].append((number, answer))
+    found = []
+    for pair in running:
+        answers = sorted(by_pair[pair.id], key=lambda na: (na[0], na[1].submitted_at))
+        named = [(n, a) for n, a in answers if a.blockers.strip()]
+        if not named:
+            continue
+        number, latest = named[-1]
+        if any(n > number and not a.blockers.strip() for n, a in answers):
+            continue  # a later check-in was answered without a blocker: it was solved
+        found.append(
+            OpenBlocker(
+                mentorship_id=pair.id,
+                mentor=pair.mentor.name,
+                mentee=pair.mentee.name,
+                named_by=pair.mentor.name
+                if latest.participant_id == pair.mentor_id
+                else pair.mentee.name,
+                checkin=number,
+                named_on=latest.submitted_at.date(),
+                blocker=latest.blockers.strip(),
+            )
+        )
+    return found
 
 
 def to_json(report: CohortReport) -> str:
     return report.model_dump_json(indent=2)
 
 
-def to_csv(report: CohortReport) -> str:
-    """One ``metric,value`` row per figure, then the early ends."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["metric", "value"])
-    for name, value in report.model_dump(mode="json", exclude={"early_ends"}).items():
+#: What a spreadsheet reads as the start of a formula (OWASP, CSV injection):
+#: a cell starting with one of these is prefixed with ``'`` so it stays text.
+#: (``defusedcsv`` misses tab and carriage return, and rewrites ``|``.)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+#: ``--table`` of ``mentorflow report --format csv``: one table a file, so a
+#: spreadsheet or ``csv.DictReader`` reads each with its own header.
+CSV_TABLES = ("summary", "early-ends", "blockers")
+
+
+def _cell(value: object) -> object:
+    """Text that could run as a formula is neutralised; numbers are written as
+    they are (they are never text in these tables, so ``-1`` stays a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _summary_rows(report: CohortReport) -> list[list[object]]:
+    """One ``metric,value`` row per figure; a breakdown as ``name.key`` rows."""
+    rows: list[list[object]] = [["metric", "value"]]
+    for name, value in report.model_dump(mode="json").items():
+        if isinstance(value, list):
+            continue  # the tables of people, each its own CSV
         if isinstance(value, dict):
-            for key, count in value.items():
-                writer.writerow([f"{name}.{key}", count])
+            rows += [[f"{name}.{key}", count] for key, count in value.items()]
         else:
-            writer.writerow([name, "" if value is None else value])
-    writer.writerow([])
-    writer.writerow(["mentorship_id", "mentor", "mentee", "outcome", "reason"])
-    for end in report.early_ends:
-        writer.writerow([end.mentorship_id, end.mentor, end.mentee, end.outcome, end.reason])
+            rows.append([name, value])
+    return rows
+
+
+def _early_end_rows(report: CohortReport) -> list[list[object]]:
+    rows: list[list[object]] = [["mentorship_id", "mentor", "mentee", "outcome", "reason"]]
+    rows += [[e.mentorship_id, e.mentor, e.mentee, e.outcome, e.reason] for e in report.early_ends]
+    return rows
+
+
+def _blocker_rows(report: CohortReport) -> list[list[object]]:
+    rows: list[list[object]] = [
+        ["mentorship_id", "mentor", "mentee", "named_by", "checkin", "named_on", "blocker"]
+    ]
+    rows += [
+        [
+            b.mentorship_id,
+            b.mentor,
+            b.mentee,
+            b.named_by,
+            b.checkin,
+            b.named_on.isoformat(),
+            b.blocker,
+        ]
+        for b in report.open_blockers
+    ]
+    return rows
+
+
+def to_csv(report: CohortReport, table: str = "summary") -> str:
+    """One of ``CSV_TABLES`` as CSV: ``summary`` (``metric,value``),
+    ``early-ends`` (one row a pair that ended early, with the reason) or
+    ``blockers`` (the open blockers of running pairs)."""
+    tables = {"summary": _summary_rows, "early-ends": _early_end_rows, "blockers": _blocker_rows}
+    if table not in tables:
+        raise ValueError(f"no CSV table {table!r}: choose {', '.join(CSV_TABLES)}")
+    out = io.StringIO()
+    csv.writer(out).writerows([_cell(v) for v in row] for row in tables[table](report))
     return out.getvalue()
 
 

@@ -1,8 +1,14 @@
 """One way to reach Temporal, shared by the worker, the web app and the CLI:
 the pydantic data converter everywhere, and TLS or an API key when the
-frontend is a cluster or Temporal Cloud rather than the embedded dev server."""
+frontend is a cluster or Temporal Cloud rather than the embedded dev server.
+
+A failed connection is a ``TemporalUnreachable`` that says in one line which
+address and namespace were tried and why, instead of the SDK's Rust error
+chain (and, uncaught, a long traceback)."""
 
 from __future__ import annotations
+
+import re
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -22,11 +28,39 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     return settings.temporal_tls or settings.temporal_api_key is not None
 
 
+class TemporalUnreachable(RuntimeError):
+    """No Temporal frontend answered at the configured address. A
+    ``RuntimeError``, as the SDK raises, so callers that retry keep working."""
+
+    def __init__(self, address: str, namespace: str, reason: str) -> None:
+        self.address = address
+        self.namespace = namespace
+        self.reason = reason
+        super().__init__(
+            f"cannot reach Temporal at {address} (namespace {namespace}): {reason}; "
+            "is the server running? check MENTORFLOW_TEMPORAL_ADDRESS"
+        )
+
+
+def short_reason(error: Exception) -> str:
+    """``tcp connect error: Connection refused`` out of the SDK's message, which
+    nests the Rust error chain (``tonic::transport::Error(Transport, …)``): its
+    quoted parts are the human ones."""
+    text = str(error).removeprefix("Failed client connect: ")
+    quoted = re.findall(r'"([^"]+)"', text)
+    reason = ": ".join(quoted) if quoted else text
+    return " ".join(reason.split())[:200] or type(error).__name__
+
+
 async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.resolved_temporal_address,
-        namespace=settings.temporal_namespace,
-        api_key=settings.temporal_api_key,
-        tls=tls_config(settings),
-        data_converter=pydantic_data_converter,
-    )
+    address = settings.resolved_temporal_address
+    try:
+        return await Client.connect(
+            address,
+            namespace=settings.temporal_namespace,
+            api_key=settings.temporal_api_key,
+            tls=tls_config(settings),
+            data_converter=pydantic_data_converter,
+        )
+    except RuntimeError as exc:
+        raise TemporalUnreachable(address, settings.temporal_namespace, short_reason(exc)) from exc

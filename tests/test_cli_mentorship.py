@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import sys
 from pathlib import Path
@@ -11,8 +12,13 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.models import Outcome
+from mentorflow.cli_mentorship import render_snapshot, stored_checkins
+from mentorflow.consoles import stdout_console
+from mentorflow.models import MentorshipSnapshot, Outcome, Phase
+from mentorflow.settings import get_settings
+from mentorflow.store.db import make_engine, make_sessionmaker
 from tests.conftest import SmtpServer
+from tests.support.answers import ADA, BLOCKED, COHORT, GRACE, OPEN_BLOCKER, cohort_with_answers
 from tests.support.pairs import (
     MENTEE,
     SIX_MONTHS_BIWEEKLY,
@@ -91,3 +97,49 @@ async def test_an_unknown_mentorship_is_a_clear_error(
     code, out = await mentorflow(dev_env, tmp_path, "mentorship", "show", "mentorship:x:y:z")
     assert code == 1
     assert "no mentorship 'mentorship:x:y:z'" in out
+
+
+def test_show_lists_what_each_checkin_named(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The introductions, upcoming decisions and blockers come from the store,
+    per check-in and person, next to where the workflow says the pair is."""
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine).begin() as session:
+        cohort_with_answers(session)
+    engine.dispose()
+    monkeypatch.setenv("MENTORFLOW_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    snap = MentorshipSnapshot(
+        mentorship_id=BLOCKED,
+        cohort=COHORT,
+        phase=Phase.CHECKINS,
+        paused=False,
+        mentor=ADA,
+        mentee=GRACE,
+        confirmed=[ADA.employee_id, GRACE.employee_id],
+        goals=[],
+        goals_proposed=True,
+        checkins=[],
+        checkins_held=2,
+        checkins_missed=0,
+        missed_streak=0,
+        at_risk=False,
+        surveys=[],
+        next_event_at=None,
+    )
+    out = io.StringIO()
+    try:
+        stdout_console(file=out).print(render_snapshot(snap, stored_checkins(BLOCKED)))
+    finally:
+        get_settings.cache_clear()
+    lines = out.getvalue().splitlines()
+    first = lines.index(next(line for line in lines if "check-in 1" in line))
+    second = lines.index(next(line for line in lines if "check-in 2" in line))
+    assert (
+        "Grace Hopper: met yes, value 4; introductions: Met Priya from Platform; " in (lines[first])
+    )
+    assert "blockers: No access to the staging cluster" in lines[first]
+    assert "Ada Lovelace: met yes, value 4; decisions: Whether Grace applies" in lines[first + 1]
+    assert f"Grace Hopper: met yes, value 4; blockers: {OPEN_BLOCKER}" in lines[second]
+    assert "introductions: Introduced Grace to the CTO" in lines[second + 1]

@@ -189,13 +189,13 @@ def live_view(
 
 def summary_view(cohort: str, statuses: list[PairStatus], mail_count: int) -> RenderableType:
     """One line a pair (a cohort has dozens): the early ends' reasons are in full
-    in the report that follows."""
+    in the report that follows. As wide as its cells, not the console: printed
+    to a log, the console is unwrapped and an expanding table would fill it."""
     table = Table(
         title=f"Cohort {cohort}: pairs",
         title_style="bold",
         caption=f"{mail_count} emails sent",
         show_footer=True,
-        expand=True,
     )
     results = [s.result for s in statuses if s.result]
     held = sum(r.checkins_held for r in results)
@@ -203,9 +203,9 @@ def summary_view(cohort: str, statuses: list[PairStatus], mail_count: int) -> Re
     total = sum(r.milestones_total for r in results)
     values = [r.mean_value for r in results if r.mean_value is not None]
     graduated = sum(1 for r in results if r.outcome is Outcome.GRADUATED)
-    table.add_column("Pair", footer=f"{len(statuses)} pairs", no_wrap=True, ratio=3)
-    table.add_column("Story", style="dim", no_wrap=True, ratio=3)
-    table.add_column("Outcome", footer=f"{graduated} graduated", no_wrap=True, ratio=2)
+    table.add_column("Pair", footer=f"{len(statuses)} pairs", no_wrap=True)
+    table.add_column("Story", style="dim", no_wrap=True)
+    table.add_column("Outcome", footer=f"{graduated} graduated", no_wrap=True)
     table.add_column("Held", justify="right", footer=str(held))
     table.add_column("Missed", justify="right")
     table.add_column("Milestones", justify="right", footer=f"{done}/{total}")

@@ -55,7 +55,8 @@ def hr_events_view(script: CohortScript) -> RenderableType | None:
         )
     if not rows:
         return None
-    table = Table(title="HR events", title_style="bold", expand=True, show_header=False)
+    # As wide as its cells: an unwrapped console (a log) would otherwise be filled.
+    table = Table(title="HR events", title_style="bold", show_header=False)
     table.add_column("event", style="bold", no_wrap=True)
     table.add_column("what happened")
     for event, text in rows:

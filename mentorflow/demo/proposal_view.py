@@ -51,10 +51,11 @@ def proposal_view(
                 f": {unmatched.text}",
             )
         )
-    table = Table(title="Best pairs and why", title_justify="left", show_lines=True, expand=True)
-    table.add_column("Mentor → mentee", ratio=2)
+    # As wide as its cells: an unwrapped console (a log) would otherwise be filled.
+    table = Table(title="Best pairs and why", title_justify="left", show_lines=True)
+    table.add_column("Mentor → mentee")
     table.add_column("Score", justify="right")
-    table.add_column("Criteria (weight × value)", ratio=5)
+    table.add_column("Criteria (weight × value)")
     for pair in sorted(result.pairs, key=lambda p: (-p.score, p.mentee_id))[:SHOWN_PAIRS]:
         criteria = "\n".join(
             f"{c.criterion.value}: {c.weight:g} × {c.value:.2f} = {c.contribution:.2f}  {c.text}"

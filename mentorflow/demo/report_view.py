@@ -54,6 +54,12 @@ def report_view(report: CohortReport) -> RenderableType:
             "Mentees who would mentor",
             ", ".join(f"{k} {n}" for k, n in report.would_mentor.items()),
         )
+    table.add_row(
+        "Check-ins naming",
+        f"introductions {report.checkins_with_introductions}, upcoming decisions "
+        f"{report.checkins_with_decisions}, blockers {report.checkins_with_blockers}",
+    )
+    table.add_row("Open blockers", str(len(report.open_blockers)))
     table.add_row("Early ends", str(len(report.early_ends)))
     ends = [
         Text.assemble(
@@ -62,7 +68,14 @@ def report_view(report: CohortReport) -> RenderableType:
         )
         for end in report.early_ends
     ]
-    return Group(table, *ends)
+    blockers = [
+        Text.assemble(
+            ("  blocked ", "yellow"),
+            f"{b.mentor} → {b.mentee} (check-in {b.checkin}, {b.named_by}): {b.blocker}",
+        )
+        for b in report.open_blockers
+    ]
+    return Group(table, *ends, *blockers)
 
 
 def write_html(report: CohortReport, folder: Path) -> Path:

@@ -29,6 +29,7 @@ from temporalio.runtime import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from mentorflow.consoles import is_attached
 from mentorflow.demo.display import ActivityLog, live_view, summary_view
 from mentorflow.demo.events_view import hr_events_view
 from mentorflow.demo.hr import CohortError
@@ -125,7 +126,7 @@ async def run_demo(
         f"[bold]mentorflow demo[/]: starting the stack in {settings.var_dir} (logs: {log_file}) …"
     )
     async with embedded_stack(settings, ui=ui) as stack:
-        log = ActivityLog(console, echo=not console.is_terminal)
+        log = ActivityLog(console, echo=not is_attached(console))
         if stack.dev_server_pid:
             await retire_earlier_demos(stack.client, plan.cohort_prefix, name, log)
         links = " · ".join(
@@ -217,7 +218,7 @@ async def follow(
     CI log the activity log is printed line by line instead."""
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + deadline
-    live = Live(console=console, auto_refresh=False) if console.is_terminal else None
+    live = Live(console=console, auto_refresh=False) if is_attached(console) else None
     stopping = asyncio.ensure_future(stop.wait())
     tick = 0
     try:
