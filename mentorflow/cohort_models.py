@@ -112,6 +112,12 @@ class NotifyApplications(BaseModel):
     run_id: int
 
 
+class ClosePool(BaseModel):
+    """Tells the applications not yet in the pool that matching has started."""
+
+    cohort: str
+
+
 class CohortSnapshot(BaseModel):
     cohort: str
     status: CohortStatus
