@@ -27,9 +27,14 @@ from mentorflow.cohort_models import (
     PairsPage,
     PairsPageResult,
 )
-from mentorflow.cohort_plan import OverrideError, approved_pairs, mentorship_inputs
+from mentorflow.cohort_plan import (
+    OverrideError,
+    approved_pairs,
+    check_hard_rules,
+    mentorship_inputs,
+)
 from mentorflow.cohort_states import ApplicationStatus
-from mentorflow.matching import MatchingResult
+from mentorflow.matching import MatchingInput, MatchingResult
 from mentorflow.models import Role, mentorship_workflow_id
 from mentorflow.pending_admission import admit_waiting
 from mentorflow.program import ProgramConfig
@@ -103,6 +108,9 @@ class CohortActivities:
     @activity.defn
     async def approve_matching(self, record: ApprovalRecord) -> ApprovedPlan:
         def work(session: Session, record: ApprovalRecord) -> ApprovedPlan:
+            run = cohorts.get_matching_run(session, record.run_id)
+            if run is not None and not run.approved:
+                check_hard_rules(MatchingInput.model_validate(run.input), record.overrides)
             cohorts.approve_matching_run(
                 session, record.run_id, record.overrides.model_dump(mode="json")
             )

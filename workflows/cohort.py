@@ -222,6 +222,12 @@ class CohortWorkflow:
             )
         if self._decision is not None:
             raise ValueError("A decision on this proposal is already being carried out.")
+        # The hard rules' data (reporting lines, languages...) lives in the
+        # stored run, not here: the approval activity checks forced pairs
+        # against it, and refuses the update, for every front alike.
+        problems = decision.overrides.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
 
     @workflow.query
     def status(self) -> CohortSnapshot:

@@ -370,6 +370,10 @@ def record_matching_run(
     return run
 
 
+def get_matching_run(session: Session, run_id: int) -> MatchingRun | None:
+    return session.get(MatchingRun, run_id)
+
+
 def latest_matching_run(session: Session, cohort: str) -> MatchingRun | None:
     return session.scalar(
         select(MatchingRun).where(MatchingRun.cohort == cohort).order_by(MatchingRun.id.desc())
