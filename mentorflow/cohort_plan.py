@@ -7,15 +7,17 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorflow.cohort_models import Overrides, PairRef
 from mentorflow.matching import HardRule, MatchingInput, MatchingResult
 from mentorflow.matching.rules import HardRules
-from mentorflow.models import MentorshipInput, Participant
+from mentorflow.models import NAMED_CADENCES, MentorshipInput, Participant, ProgramSettings, Role
+from mentorflow.program import ProgramConfig
 from mentorflow.store import cohorts
-from mentorflow.store.schema import MatchingRun, Person
+from mentorflow.store.schema import Application, MatchingRun, Person
 
 
 class OverrideError(ValueError):
@@ -122,13 +124,60 @@ def approved_pairs(session: Session, run_id: int) -> tuple[MatchingRun, list[Pai
     return run, final_pairs(problem, result, Overrides.model_validate(run.overrides))
 
 
+def pair_settings(
+    program: ProgramConfig, settings: ProgramSettings, mentor_cadence: str, mentee_cadence: str
+) -> ProgramSettings:
+    """The pair's settings: the program's, with the cadence both asked for when
+    the program lets applications choose it. Agreement is required: one side
+    wanting weekly meetings does not impose them on the other."""
+    wanted = mentee_cadence.strip().casefold()
+    if (
+        not program.cadence_from_applications
+        or program.cadence not in NAMED_CADENCES
+        or wanted not in NAMED_CADENCES
+        or wanted != mentor_cadence.strip().casefold()
+        or wanted == settings.cadence
+    ):
+        return settings
+    try:
+        return ProgramSettings.model_validate(settings.model_dump() | {"cadence": wanted})
+    except ValidationError:
+        # The program's windows do not fit that cadence (a ten-day check-in
+        # window and weekly meetings): the program's cadence it is.
+        return settings
+
+
+def _preferred_cadences(
+    session: Session, cohort_name: str, pairs: list[PairRef]
+) -> dict[tuple[str, str], str]:
+    """(employee id, role) → the cadence they asked for, for the people in ``pairs``."""
+    ids = {x for pair in pairs for x in (pair.mentor_id, pair.mentee_id)}
+    rows = session.execute(
+        select(Application.employee_id, Application.role, Application.preferred_cadence).where(
+            Application.cohort == cohort_name, Application.employee_id.in_(ids)
+        )
+    )
+    return {(employee_id, role): cadence for employee_id, role, cadence in rows}
+
+
 def mentorship_inputs(
     session: Session, cohort_name: str, pairs: list[PairRef]
 ) -> list[MentorshipInput]:
     cohort = cohorts.get_cohort(session, cohort_name)
     if cohort is None:
         raise cohorts.UnknownCohort(f"no cohort {cohort_name!r}")
-    settings = cohorts.cohort_program(cohort).mentorship_settings()
+    program = cohorts.cohort_program(cohort)
+    settings = program.mentorship_settings()
+    cadences = _preferred_cadences(session, cohort_name, pairs)
+
+    def pair_program(pair: PairRef) -> ProgramSettings:
+        return pair_settings(
+            program,
+            settings,
+            cadences.get((pair.mentor_id, Role.MENTOR.value), ""),
+            cadences.get((pair.mentee_id, Role.MENTEE.value), ""),
+        )
+
     people = {
         p.employee_id: p
         for p in session.scalars(
@@ -152,7 +201,7 @@ def mentorship_inputs(
     return [
         MentorshipInput(
             cohort=cohort_name,
-            program=settings,
+            program=pair_program(pair),
             mentor=participant(pair.mentor_id),
             mentee=participant(pair.mentee_id),
         )
