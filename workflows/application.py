@@ -170,7 +170,9 @@ class ApplicationWorkflow:
         program's next cohort, and waitlisted here, so the workflow ends."""
         assert self._details is not None
         manager_said_yes = self._decision is not None and self._decision.approve
-        late = "Your manager's approval" if manager_said_yes else "Your approval"
+        late = (
+            "Your manager's approval came" if manager_said_yes else "Your application was approved"
+        )
         await workflow.execute_activity_method(
             ApplicationActivities.hold_for_next_cohort,
             HoldForNextCohort(
@@ -189,7 +191,7 @@ class ApplicationWorkflow:
         )
         await self._finish(
             ApplicationStatus.WAITLISTED,
-            f"{late} came after matching for {self._input.cohort} had already run, so you "
+            f"{late} after matching for {self._input.cohort} had already run, so you "
             "could not be matched in this cohort. We will put you forward, already approved, "
             "for the program's next cohort, and write to you when it opens.",
         )
