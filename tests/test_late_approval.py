@@ -202,6 +202,14 @@ async def test_a_manager_who_never_answers_after_matching_ends_the_application(
         lambda m: "ana.applicant" in str(m["To"]) and told in str(m["Subject"])
     )
     assert len(cohort.held()) == held
+    # The reminder went after matching had run, and said where a yes leads.
+    [reminder] = [
+        m for m in cohort.smtp.recorder.to("mona.manager") if "Reminder" in str(m["Subject"])
+    ]
+    text = reminder.get_body(("plain",)).get_content()
+    assert "Matching for this cohort has already run: if you approve" in text
+    if status is ApplicationStatus.WAITLISTED:
+        assert result.reason.startswith("Your application was approved after matching")
 
 
 async def test_the_store_refuses_the_pool_when_matching_started_without_the_signal(

@@ -366,6 +366,8 @@ class ApplicationWorkflow:
                 "reason": self._reason,
                 "decision_due": self._decision_due.isoformat() if self._decision_due else "",
                 "program_manager_email": self._input.program_manager_email,
+                # A reminder after matching started says where an approval leads.
+                "pool_closed": self._pool_closed,
             },
             links=links,
         )
