@@ -1,5 +1,6 @@
 """Application activities: eligibility against the directory and the program,
-and the application's record in the store."""
+the application's record in the store, and holding an application approved
+too late for its cohort until the program's next cohort opens."""
 
 from __future__ import annotations
 
@@ -13,12 +14,19 @@ from temporalio.exceptions import ApplicationError
 
 from mentorflow.application_models import (
     ApplicationRecord,
+    ApplicationRecorded,
     EligibilityRequest,
     EligibilityResult,
+    HoldForNextCohort,
 )
-from mentorflow.cohort_states import ApplicationSource
+from mentorflow.cohort_states import (
+    ApplicationSource,
+    ApplicationStatus,
+    CohortStatus,
+    PendingReason,
+)
 from mentorflow.models import Role
-from mentorflow.store import cohorts
+from mentorflow.store import cohorts, pending
 from mentorflow.store.schema import Person
 
 A = TypeVar("A")
@@ -52,7 +60,11 @@ def check_eligibility(session: Session, request: EligibilityRequest) -> Eligibil
     )
 
 
-def record_application(session: Session, record: ApplicationRecord) -> None:
+def record_application(session: Session, record: ApplicationRecord) -> ApplicationRecorded | None:
+    if record.status is ApplicationStatus.APPROVED and not _pool_open(session, record.cohort):
+        # Matching has started (or the cohort was cancelled): the pool it read
+        # is final, so this application must not appear in it afterwards.
+        return ApplicationRecorded(pool_open=False)
     if record.details is not None:
         details = record.details
         cohort = cohorts.get_cohort(session, record.cohort)
@@ -94,6 +106,33 @@ def record_application(session: Session, record: ApplicationRecord) -> None:
                 record.reason,
                 at=record.at,
             )
+    return ApplicationRecorded()
+
+
+def _pool_open(session: Session, cohort_name: str) -> bool:
+    """Whether the cohort still takes people into its matching pool. The row
+    is locked so this cannot interleave with the cohort moving to matching."""
+    cohort = cohorts.get_cohort_for_update(session, cohort_name)
+    # Pre-approved entries of a cohort whose row is missing are the store's
+    # problem to report (below), not a reason to turn the person away.
+    return cohort is None or cohort.status == CohortStatus.OPEN.value
+
+
+def hold_for_next_cohort(session: Session, request: HoldForNextCohort) -> None:
+    """Holds the application for the program's next cohort, already approved
+    (its manager said yes); a retry finds the row and changes nothing."""
+    details = request.details.model_copy(update={"source": ApplicationSource.WAITLIST.value})
+    pending.hold_application(
+        session,
+        key=f"late-approval:{request.cohort}:{request.employee_id}",
+        program_name=request.program_name,
+        employee_id=request.employee_id,
+        role=details.roles[0],
+        reason=PendingReason.WAITLIST,
+        details=details.model_dump(mode="json"),
+        note=request.note,
+        now=request.at,
+    )
 
 
 class ApplicationActivities:
@@ -102,15 +141,20 @@ class ApplicationActivities:
 
     @property
     def activities(self) -> list[Callable[..., object]]:
-        return [self.check_eligibility, self.record_application]
+        return [self.check_eligibility, self.record_application, self.hold_for_next_cohort]
 
     @activity.defn
     async def check_eligibility(self, request: EligibilityRequest) -> EligibilityResult:
         return await self._run(check_eligibility, request)
 
     @activity.defn
-    async def record_application(self, record: ApplicationRecord) -> None:
-        await self._run(record_application, record)
+    async def record_application(self, record: ApplicationRecord) -> ApplicationRecorded | None:
+        # Optional: histories recorded before this result existed carry null.
+        return await self._run(record_application, record)
+
+    @activity.defn
+    async def hold_for_next_cohort(self, request: HoldForNextCohort) -> None:
+        await self._run(hold_for_next_cohort, request)
 
     async def _run(self, work: Callable[[Session, A], R], arg: A) -> R:
         def transaction() -> R:

@@ -1,5 +1,6 @@
 """Cohort activities: the cohort's record, its matching runs, HR's approval,
-the pairs to start (a page at a time), and the match notices to applications."""
+the pairs to start (a page at a time), the match notices to applications, and
+the notice to applications still on their way to the pool that it is closed."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorflow.application_models import MatchNotice, application_workflow_id
+from mentorflow.application_models import MatchNotice, PoolClosed, application_workflow_id
 from mentorflow.application_start import SubmitOutcome
 from mentorflow.cohort_matching import run_matching
 from mentorflow.cohort_models import (
     ApprovalRecord,
     ApprovedPlan,
+    ClosePool,
     CohortRecord,
     CohortStatusRecord,
     MatchingSummary,
@@ -25,9 +27,14 @@ from mentorflow.cohort_models import (
     PairsPage,
     PairsPageResult,
 )
-from mentorflow.cohort_plan import OverrideError, approved_pairs, mentorship_inputs
+from mentorflow.cohort_plan import (
+    OverrideError,
+    approved_pairs,
+    check_hard_rules,
+    mentorship_inputs,
+)
 from mentorflow.cohort_states import ApplicationStatus
-from mentorflow.matching import MatchingResult
+from mentorflow.matching import MatchingInput, MatchingResult
 from mentorflow.models import Role, mentorship_workflow_id
 from mentorflow.pending_admission import admit_waiting
 from mentorflow.program import ProgramConfig
@@ -35,6 +42,13 @@ from mentorflow.store import cohorts
 
 A = TypeVar("A")
 R = TypeVar("R")
+
+#: Applications on their way to the pool: not in it yet, not finished.
+_ON_THE_WAY = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.ELIGIBLE,
+    ApplicationStatus.AWAITING_MANAGER,
+)
 
 
 class CohortActivities:
@@ -50,6 +64,7 @@ class CohortActivities:
             self.approve_matching,
             self.pairs_page,
             self.notify_applications,
+            self.close_pool,
             self.admit_held_applications,
         ]
 
@@ -93,6 +108,9 @@ class CohortActivities:
     @activity.defn
     async def approve_matching(self, record: ApprovalRecord) -> ApprovedPlan:
         def work(session: Session, record: ApprovalRecord) -> ApprovedPlan:
+            run = cohorts.get_matching_run(session, record.run_id)
+            if run is not None and not run.approved:
+                check_hard_rules(MatchingInput.model_validate(run.input), record.overrides)
             cohorts.approve_matching_run(
                 session, record.run_id, record.overrides.model_dump(mode="json")
             )
@@ -152,6 +170,31 @@ class CohortActivities:
                 activity.logger.warning("no application workflow for %s", person)
             activity.heartbeat(index)
         return len(notices)
+
+    @activity.defn
+    async def close_pool(self, request: ClosePool) -> int:
+        """Signals ``pool_closed`` to every application still checked for
+        eligibility or awaiting a manager, one at a time (nothing piles up
+        pending in any workflow); returns how many were told."""
+
+        def waiting(session: Session, request: ClosePool) -> list[str]:
+            rows = cohorts.list_applications(session, request.cohort, _ON_THE_WAY)
+            return sorted({row.employee_id for row in rows})
+
+        people = await self._run(waiting, request)
+        client = activity.client()
+        notice = PoolClosed(cohort=request.cohort)
+        for index, person in enumerate(people):
+            handle = client.get_workflow_handle(application_workflow_id(request.cohort, person))
+            try:
+                await handle.signal("pool_closed", notice)
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                # Finished meanwhile, or recorded without a workflow: nothing waits.
+                activity.logger.warning("no running application workflow for %s", person)
+            activity.heartbeat(index)
+        return len(people)
 
     async def _run(self, work: Callable[[Session, A], R], arg: A) -> R:
         def transaction() -> R:

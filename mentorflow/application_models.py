@@ -88,6 +88,26 @@ class MatchNotice(BaseModel):
     reason: str = ""
 
 
+class PoolClosed(BaseModel):
+    """Sent by the cohort when its matching starts, to every application not
+    yet in the pool (still checked for eligibility or awaiting a manager):
+    from now on an approval puts the person forward for the next cohort."""
+
+    cohort: str
+
+
+class HoldForNextCohort(BaseModel):
+    """Holds an application approved after its cohort's matching ran, so that
+    it goes in, already approved, when the program's next cohort opens."""
+
+    cohort: str
+    employee_id: str
+    program_name: str
+    details: ApplicationDetails
+    note: str
+    at: datetime
+
+
 class EligibilityRequest(BaseModel):
     cohort: str
     employee_id: str
@@ -110,6 +130,14 @@ class ApplicationRecord(BaseModel):
     reason: str = ""
     details: ApplicationDetails | None = None
     at: datetime
+
+
+class ApplicationRecorded(BaseModel):
+    """What recording a status found. ``pool_open`` is False when the
+    application was to enter the pool but its cohort's matching had already
+    started: the status was not written, the application must go elsewhere."""
+
+    pool_open: bool = True
 
 
 class ApplicationSnapshot(BaseModel):

@@ -22,8 +22,10 @@ from mentorflow.cohort_models import (
     Overrides,
     PairRef,
     ReviewDecision,
+    RuleOverride,
     cohort_workflow_id,
 )
+from mentorflow.cohort_review import STATE_LABELS, CohortReview, read_review
 from mentorflow.matching import MatchingResult
 from mentorflow.models import ActionReceipt
 from mentorflow.settings import Settings, get_settings
@@ -134,16 +136,23 @@ async def _status(settings: Settings, name: str, as_json: bool) -> int:
         )
     except RPCError as exc:
         return _not_found(name, exc)
-    proposal = _proposal(settings, name)
+    review = _review(settings, name)
+    proposal = review.proposal
     if as_json:
         document = snap.model_dump(mode="json")
+        document["applications"] = {k.value: v for k, v in review.applications.items()}
         document["proposal_pairs"] = proposal.model_dump(mode="json") if proposal else None
+        document["names"] = review.names
+        document["overrides"] = (
+            review.overrides.model_dump(mode="json") if review.overrides else None
+        )
         print(json.dumps(document, indent=2))
         return 0
     console.print(
         f"[bold]{name}[/]: {snap.status.value}; applications close "
         f"{snap.closes_at:%d %B %Y %H:%M} UTC"
     )
+    console.print(_applications_line(review), soft_wrap=True)
     if snap.proposal:
         p = snap.proposal
         console.print(
@@ -151,12 +160,28 @@ async def _status(settings: Settings, name: str, as_json: bool) -> int:
             f"{p.mentors} mentors, total score {p.total_score:.2f}."
         )
     if proposal and snap.status.value == "review":
-        console.print(proposal_table(proposal))
+        console.print(proposal_table(proposal, review))
         for unmatched in proposal.unmatched_mentees:
-            console.print(f"[yellow]unmatched[/] {unmatched.mentee_id}: {unmatched.text}")
+            console.print(
+                f"[yellow]unmatched[/] {review.who(unmatched.mentee_id)}: {unmatched.text}",
+                soft_wrap=True,
+            )
+        for mentor in proposal.mentors_with_capacity:
+            console.print(
+                f"[yellow]mentor with room[/] {review.who(mentor.mentor_id)}: "
+                f"{mentor.assigned} of {mentor.capacity} taken",
+                soft_wrap=True,
+            )
         console.print(
             f"Approve with `mentorflow cohort approve {name}` (see --help for overrides)."
         )
+    if review.overrides:
+        for override in review.overrides.rule_overrides:
+            console.print(
+                f"[yellow]forced despite the hard rules[/] {review.who(override.mentor_id)} → "
+                f"{review.who(override.mentee_id)}: {override.reason}",
+                soft_wrap=True,
+            )
     if snap.pairs_planned:
         done = ", ".join(f"{k.value} {v}" for k, v in snap.outcomes.items()) or "none yet"
         console.print(
@@ -165,24 +190,35 @@ async def _status(settings: Settings, name: str, as_json: bool) -> int:
     return 0
 
 
-def _proposal(settings: Settings, name: str) -> MatchingResult | None:
+def _applications_line(review: CohortReview) -> str:
+    counts = review.applications
+    people = sum(counts.values())
+    if not people:
+        return "Applications: none yet."
+    by_state = ", ".join(
+        f"{STATE_LABELS[state]} {count}" for state, count in counts.items() if count
+    )
+    return f"Applications: {people} {'person' if people == 1 else 'people'}: {by_state}."
+
+
+def _review(settings: Settings, name: str) -> CohortReview:
     engine = make_engine(settings.resolved_database_url)
     try:
         with make_sessionmaker(engine)() as session:
-            run = cohorts.latest_matching_run(session, name)
-            return MatchingResult.model_validate(run.result) if run else None
+            return read_review(session, name)
     finally:
         engine.dispose()
 
 
-def proposal_table(result: MatchingResult) -> Table:
+def proposal_table(result: MatchingResult, review: CohortReview) -> Table:
+    who = review.who
     table = Table(title="Proposed pairs", title_justify="left")
     for column in ("mentor", "mentee", "score", "why"):
         table.add_column(column)
     for pair in result.pairs:
         top = sorted(pair.explanation, key=lambda c: c.contribution, reverse=True)
         why = "; ".join(c.text for c in top if c.contribution > 0) or "eligible"
-        table.add_row(pair.mentor_id, pair.mentee_id, f"{pair.score:.2f}", why)
+        table.add_row(who(pair.mentor_id), who(pair.mentee_id), f"{pair.score:.2f}", why)
     return table
 
 
@@ -208,21 +244,49 @@ def approve(
     name: str = typer.Argument(help="The cohort."),
     drop: list[str] = typer.Option([], "--drop", help="MENTOR_ID:MENTEE_ID pair to leave out."),
     force: list[str] = typer.Option([], "--force", help="MENTOR_ID:MENTEE_ID pair to make."),
+    override_rule: list[str] = typer.Option(
+        [],
+        "--override-rule",
+        help='"MENTOR_ID:MENTEE_ID=reason": let a forced pair break the hard rules, and why.',
+    ),
     rerun: bool = typer.Option(False, "--rerun", help="Run matching again instead."),
 ) -> None:
-    """Approve the proposal (with overrides), or ask for a re-run."""
-    overrides = Overrides(drop=[_pair(p) for p in drop], force=[_pair(p) for p in force])
+    """Approve the proposal (with overrides), or ask for a re-run.
+
+    A forced pair that breaks one of the program's hard rules (reporting line,
+    shared language, ...) is refused unless --override-rule gives the reason,
+    which is kept with the approval and shown by `cohort status`."""
+    overrides = Overrides(
+        drop=[_pair(p) for p in drop],
+        force=[_pair(p) for p in force],
+        rule_overrides=[_rule_override(text) for text in override_rule],
+    )
     decision = ReviewDecision(rerun=rerun, overrides=overrides)
-    _run(_update(get_settings(), name, "review", decision))
+    _run(_update(get_settings(), name, "review", decision, refused="error"))
 
 
-async def _update(settings: Settings, name: str, update: str, payload: Any) -> int:
+def _rule_override(text: str) -> RuleOverride:
+    pair, sep, reason = text.partition("=")
+    if not sep or not reason.strip():
+        raise typer.BadParameter(
+            f"{text!r}: write MENTOR_ID:MENTEE_ID=reason", param_hint="--override-rule"
+        )
+    ref = _pair(pair.strip())
+    return RuleOverride(mentor_id=ref.mentor_id, mentee_id=ref.mentee_id, reason=reason)
+
+
+async def _update(
+    settings: Settings, name: str, update: str, payload: Any, refused: str = "refused"
+) -> int:
     client = await _client(settings)
     handle = client.get_workflow_handle(cohort_workflow_id(name))
     try:
         receipt = await handle.execute_update(update, payload, result_type=ActionReceipt)
     except WorkflowUpdateFailedError as exc:
-        errors.print(f"[bold red]refused:[/] {getattr(exc.cause, 'message', exc.cause)}")
+        why = getattr(exc.cause, "message", exc.cause)
+        # One line per refusal, unwrapped: people copy the pair and the flag.
+        for line in str(why).splitlines():
+            errors.print(f"[bold red]{refused}:[/] {line}", soft_wrap=True, markup=True)
         return 1
     except RPCError as exc:
         return _not_found(name, exc)

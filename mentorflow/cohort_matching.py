@@ -50,6 +50,7 @@ def build_matching_input(session: Session, cohort_name: str) -> MatchingInput:
             "level": level_rank(program, person.level),
             "timezone": person.timezone or "UTC",
             "languages": application.languages,
+            "preferred_cadence": application.preferred_cadence,
         }
 
     mentees = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from mentorflow.cohort_states import CohortStatus
 from mentorflow.models import MentorshipInput, Outcome
@@ -44,11 +44,47 @@ class PairRef(BaseModel):
     mentee_id: str
 
 
+class RuleOverride(BaseModel):
+    """HR forces a pair that breaks a hard rule of the program (a mentee on
+    their own manager, no shared language...) and says why; the reason is
+    kept with the approval and shown in the cohort's status."""
+
+    mentor_id: str
+    mentee_id: str
+    reason: str = Field(min_length=1, max_length=500)
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, reason: str) -> str:
+        if not reason.strip():
+            raise ValueError("say why the pair is forced despite the rule")
+        return reason.strip()
+
+
 class Overrides(BaseModel):
-    """HR's changes to a proposal: pairs dropped, pairs forced."""
+    """HR's changes to a proposal: pairs dropped, pairs forced, and the
+    forced pairs allowed to break a hard rule, with the reason."""
 
     drop: list[PairRef] = []
     force: list[PairRef] = []
+    rule_overrides: list[RuleOverride] = []
+
+    def rule_override(self, mentor_id: str, mentee_id: str) -> RuleOverride | None:
+        for override in self.rule_overrides:
+            if (override.mentor_id, override.mentee_id) == (mentor_id, mentee_id):
+                return override
+        return None
+
+    def problems(self) -> list[str]:
+        """What makes these overrides unusable, whatever the proposal: a rule
+        override for a pair that is not forced says nothing."""
+        forced = {(p.mentor_id, p.mentee_id) for p in self.force}
+        return [
+            f"{o.mentor_id}:{o.mentee_id} has a rule override but is not forced "
+            f"(force it too: --force {o.mentor_id}:{o.mentee_id})"
+            for o in self.rule_overrides
+            if (o.mentor_id, o.mentee_id) not in forced
+        ]
 
 
 class CloseRequest(BaseModel):
@@ -110,6 +146,12 @@ class PairsPageResult(BaseModel):
 class NotifyApplications(BaseModel):
     cohort: str
     run_id: int
+
+
+class ClosePool(BaseModel):
+    """Tells the applications not yet in the pool that matching has started."""
+
+    cohort: str
 
 
 class CohortSnapshot(BaseModel):

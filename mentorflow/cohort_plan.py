@@ -1,18 +1,23 @@
-"""The pairs a cohort starts: the approved proposal with HR's overrides, and
-each pair's MentorshipInput built from the directory and the program."""
+"""The pairs a cohort starts: the approved proposal with HR's overrides
+(forced pairs checked against the program's hard rules), and each pair's
+MentorshipInput built from the directory and the program."""
 
 from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorflow.cohort_models import Overrides, PairRef
-from mentorflow.matching import MatchingInput, MatchingResult
-from mentorflow.models import MentorshipInput, Participant
+from mentorflow.matching import HardRule, MatchingInput, MatchingResult
+from mentorflow.matching.rules import HardRules
+from mentorflow.models import NAMED_CADENCES, MentorshipInput, Participant, ProgramSettings, Role
+from mentorflow.program import ProgramConfig
 from mentorflow.store import cohorts
-from mentorflow.store.schema import MatchingRun, Person
+from mentorflow.store.schema import Application, MatchingRun, Person
 
 
 class OverrideError(ValueError):
@@ -50,6 +55,66 @@ def final_pairs(
     return [PairRef(mentor_id=m, mentee_id=e) for m, e in sorted(set(pairs))]
 
 
+def broken_rules(
+    problem: MatchingInput, rules: HardRules, mentor_id: str, mentee_id: str
+) -> list[str]:
+    """``rule: why`` for each hard rule the pair breaks, decided by the same
+    masks as the engine's (so a forced pair is judged as matching would)."""
+    mentee_index = next(i for i, p in enumerate(problem.mentees) if p.employee_id == mentee_id)
+    mentor_index = next(j for j, p in enumerate(problem.mentors) if p.employee_id == mentor_id)
+    mentee, mentor = problem.mentees[mentee_index], problem.mentors[mentor_index]
+    masks = rules.exclusions(np.array([mentee_index]))
+    broken = [rule for rule, mask in masks.items() if mask[0, mentor_index]]
+
+    def why(rule: HardRule) -> str:
+        if rule is HardRule.REPORTING_LINE:
+            if mentor_id in mentee.manager_chain:
+                return f"{mentor_id} is in {mentee_id}'s management chain"
+            return f"{mentee_id} is in {mentor_id}'s management chain"
+        if rule is HardRule.SAME_DEPARTMENT:
+            return f"both are in {mentee.department or 'the same department'}"
+        if rule is HardRule.TIMEZONE_GAP:
+            minutes = abs(
+                int(rules.mentee_offset[mentee_index] - rules.mentor_offset[mentor_index])
+            )
+            minutes %= 24 * 60
+            hours = min(minutes, 24 * 60 - minutes) / 60
+            return (
+                f"their time zones are {hours:g} h apart, more than the program's "
+                f"{problem.rules.max_timezone_gap_hours:g} h"
+            )
+        languages = ", ".join(mentor.languages) or "none"
+        return (
+            f"they share no language (mentor: {languages}; "
+            f"mentee: {', '.join(mentee.languages) or 'none'})"
+        )
+
+    return [f"{rule.value}: {why(rule)}" for rule in broken]
+
+
+def check_hard_rules(problem: MatchingInput, overrides: Overrides) -> None:
+    """Refuses forced pairs that break a hard rule unless HR overrode the
+    rules for that pair with a reason, naming every broken rule."""
+    rules: HardRules | None = None
+    refusals: list[str] = []
+    mentors = {m.employee_id for m in problem.mentors}
+    mentees = {m.employee_id for m in problem.mentees}
+    for force in overrides.force:
+        pair = f"{force.mentor_id}:{force.mentee_id}"
+        unknown = force.mentor_id not in mentors or force.mentee_id not in mentees
+        if unknown or force.mentor_id == force.mentee_id:
+            continue  # final_pairs refuses these, with no way to override
+        rules = rules or HardRules(problem)
+        broken = broken_rules(problem, rules, force.mentor_id, force.mentee_id)
+        if broken and overrides.rule_override(force.mentor_id, force.mentee_id) is None:
+            refusals.append(
+                f"{pair} breaks {'; breaks '.join(broken)}; "
+                f'pass --override-rule "{pair}=reason" to force it anyway'
+            )
+    if refusals:
+        raise OverrideError("\n".join(refusals))
+
+
 def approved_pairs(session: Session, run_id: int) -> tuple[MatchingRun, list[PairRef]]:
     run = session.scalar(select(MatchingRun).where(MatchingRun.id == run_id))
     if run is None or not run.approved:
@@ -59,13 +124,60 @@ def approved_pairs(session: Session, run_id: int) -> tuple[MatchingRun, list[Pai
     return run, final_pairs(problem, result, Overrides.model_validate(run.overrides))
 
 
+def pair_settings(
+    program: ProgramConfig, settings: ProgramSettings, mentor_cadence: str, mentee_cadence: str
+) -> ProgramSettings:
+    """The pair's settings: the program's, with the cadence both asked for when
+    the program lets applications choose it. Agreement is required: one side
+    wanting weekly meetings does not impose them on the other."""
+    wanted = mentee_cadence.strip().casefold()
+    if (
+        not program.cadence_from_applications
+        or program.cadence not in NAMED_CADENCES
+        or wanted not in NAMED_CADENCES
+        or wanted != mentor_cadence.strip().casefold()
+        or wanted == settings.cadence
+    ):
+        return settings
+    try:
+        return ProgramSettings.model_validate(settings.model_dump() | {"cadence": wanted})
+    except ValidationError:
+        # The program's windows do not fit that cadence (a ten-day check-in
+        # window and weekly meetings): the program's cadence it is.
+        return settings
+
+
+def _preferred_cadences(
+    session: Session, cohort_name: str, pairs: list[PairRef]
+) -> dict[tuple[str, str], str]:
+    """(employee id, role) → the cadence they asked for, for the people in ``pairs``."""
+    ids = {x for pair in pairs for x in (pair.mentor_id, pair.mentee_id)}
+    rows = session.execute(
+        select(Application.employee_id, Application.role, Application.preferred_cadence).where(
+            Application.cohort == cohort_name, Application.employee_id.in_(ids)
+        )
+    )
+    return {(employee_id, role): cadence for employee_id, role, cadence in rows}
+
+
 def mentorship_inputs(
     session: Session, cohort_name: str, pairs: list[PairRef]
 ) -> list[MentorshipInput]:
     cohort = cohorts.get_cohort(session, cohort_name)
     if cohort is None:
         raise cohorts.UnknownCohort(f"no cohort {cohort_name!r}")
-    settings = cohorts.cohort_program(cohort).mentorship_settings()
+    program = cohorts.cohort_program(cohort)
+    settings = program.mentorship_settings()
+    cadences = _preferred_cadences(session, cohort_name, pairs)
+
+    def pair_program(pair: PairRef) -> ProgramSettings:
+        return pair_settings(
+            program,
+            settings,
+            cadences.get((pair.mentor_id, Role.MENTOR.value), ""),
+            cadences.get((pair.mentee_id, Role.MENTEE.value), ""),
+        )
+
     people = {
         p.employee_id: p
         for p in session.scalars(
@@ -89,7 +201,7 @@ def mentorship_inputs(
     return [
         MentorshipInput(
             cohort=cohort_name,
-            program=settings,
+            program=pair_program(pair),
             mentor=participant(pair.mentor_id),
             mentee=participant(pair.mentee_id),
         )

@@ -175,6 +175,10 @@ class ProgramConfig(ProgramSettings):
     manager_approval: ManagerApproval = ManagerApproval()
     matching: Matching = Matching()
     default_mentor_capacity: int = Field(default=2, ge=1, le=10)
+    #: A pair whose mentor and mentee both asked for the same check-in cadence
+    #: (weekly, biweekly, monthly) meets at it instead of ``cadence``, when
+    #: ``cadence`` is itself one of those (a demo's seconds stay as they are).
+    cadence_from_applications: bool = False
     alumni: AlumniInvitations = AlumniInvitations()
     #: How long applications stay open after the cohort is launched.
     applications_window: Duration = timedelta(days=14)

@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from mentorflow.cohort_models import CohortSnapshot
+from mentorflow.cohort_review import application_counts
+from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.store.db import make_engine, make_sessionmaker
 from tests.conftest import SmtpServer
 from tests.support.pairs import settings_for, worker_for
 
@@ -121,4 +125,106 @@ async def test_hr_runs_a_cohort_from_the_command_line(
         assert code == 0 and "<svg" in (tmp_path / "r.html").read_text()
         # The pairs run for months: end them so the shared dev server stays quiet.
         handle = dev_env.client.get_workflow_handle(f"cohort:{cohort}")
+        await handle.terminate("test over")
+
+
+async def test_status_counts_applications_names_people_and_approve_checks_hard_rules(
+    dev_env: WorkflowEnvironment,
+    smtp_server: SmtpServer,
+    sqlite_url: str,
+    task_queue: str,
+    tmp_path: Path,
+    program_without_manager_approval: Path,
+) -> None:
+    settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
+    environ = cli_environ(dev_env, task_queue, sqlite_url, tmp_path)
+    cohort = f"rules-{task_queue[-8:]}"
+    async with worker_for(
+        dev_env.client, settings.model_copy(update={"temporal_task_queue": task_queue}), task_queue
+    ):
+        await mentorflow(environ, "directory", "import", str(EXAMPLES / "directory.csv"))
+        code, out = await mentorflow(
+            environ, "cohort", "launch", str(program_without_manager_approval), "--name", cohort
+        )
+        assert code == 0, out
+        code, out = await mentorflow(environ, "cohort", "status", cohort)
+        assert "Applications: none yet." in out, out
+        await mentorflow(
+            environ, "cohort", "applications", "import", cohort, str(EXAMPLES / "applications.csv")
+        )
+        engine = make_engine(sqlite_url)
+        for _ in range(120):  # every row of the file past its eligibility check
+            with make_sessionmaker(engine)() as session:
+                counts = application_counts(session, cohort)
+            if counts[ApplicationStatus.APPROVED] + counts[ApplicationStatus.INELIGIBLE] == 42:
+                break
+            await asyncio.sleep(0.25)
+        engine.dispose()
+        in_pool = counts[ApplicationStatus.APPROVED]
+        withdrawal = dev_env.client.get_workflow_handle(f"application:{cohort}:E053")
+        await withdrawal.execute_update("withdraw", {"by": "hr", "reason": "Changed teams"})
+        await asyncio.sleep(1)
+
+        # While applications are open: how many people are at each step.
+        status = json.loads((await mentorflow(environ, "cohort", "status", cohort, "--json"))[1])
+        assert status["status"] == "open"
+        counts = status["applications"]
+        assert counts["approved"] == in_pool - 1 and counts["withdrawn"] == 1, counts
+        assert counts["submitted"] == counts["awaiting_manager"] == counts["rejected"] == 0
+        code, out = await mentorflow(environ, "cohort", "status", cohort)
+        ineligible = f", ineligible {counts['ineligible']}" if counts["ineligible"] else ""
+        line = f"Applications: 42 people: in pool {in_pool - 1}{ineligible}, withdrawn 1."
+        assert line in out, out
+
+        await mentorflow(environ, "cohort", "close", cohort)
+        handle = dev_env.client.get_workflow_handle(f"cohort:{cohort}")
+        for _ in range(120):
+            if (await handle.query("status", result_type=CohortSnapshot)).status == "review":
+                break
+            await asyncio.sleep(0.25)
+        status = json.loads((await mentorflow(environ, "cohort", "status", cohort, "--json"))[1])
+        assert status["names"]["E018"] == "Rachel Kim", status
+        code, out = await mentorflow(environ, "cohort", "status", cohort)
+        pair = status["proposal_pairs"]["pairs"][0]
+        for person in (pair["mentor_id"], pair["mentee_id"]):
+            assert f"{status['names'][person]} ({person})" in out, out
+        for unmatched in status["proposal_pairs"]["unmatched_mentees"]:
+            person = unmatched["mentee_id"]
+            assert f"unmatched {status['names'][person]} ({person})" in out, out
+
+        # E018 manages E024: forcing the pair is refused, naming the rule.
+        drops = [
+            arg
+            for p in status["proposal_pairs"]["pairs"]
+            if p["mentor_id"] == "E018"
+            for arg in ("--drop", f"E018:{p['mentee_id']}")
+        ]
+        code, out = await mentorflow(
+            environ, "cohort", "approve", cohort, *drops, "--force", "E018:E024"
+        )
+        assert code == 1, out
+        assert (
+            "error: E018:E024 breaks reporting_line: E018 is in E024's management chain; "
+            'pass --override-rule "E018:E024=reason" to force it anyway'
+        ) in out
+        code, out = await mentorflow(
+            environ,
+            "cohort",
+            "approve",
+            cohort,
+            *drops,
+            "--force",
+            "E018:E024",
+            "--override-rule",
+            "E018:E024=E024 moves to another team in January",
+        )
+        assert code == 0 and "pairs start now" in out, out
+        code, out = await mentorflow(environ, "cohort", "status", cohort)
+        names = status["names"]
+        assert (
+            f"forced despite the hard rules {names['E018']} (E018) → {names['E024']} (E024): "
+            "E024 moves to another team in January"
+        ) in out, out
+        status = json.loads((await mentorflow(environ, "cohort", "status", cohort, "--json"))[1])
+        assert status["overrides"]["rule_overrides"][0]["reason"].startswith("E024 moves")
         await handle.terminate("test over")

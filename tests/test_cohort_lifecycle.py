@@ -16,7 +16,14 @@ from sqlalchemy import func, select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.cohort_models import CloseRequest, CohortInput, Overrides, PairRef, ReviewDecision
+from mentorflow.cohort_models import (
+    CloseRequest,
+    CohortInput,
+    Overrides,
+    PairRef,
+    ReviewDecision,
+    RuleOverride,
+)
 from mentorflow.cohort_states import ApplicationStatus, CohortStatus
 from mentorflow.directory import import_directory
 from mentorflow.models import Outcome
@@ -134,3 +141,54 @@ async def test_a_cohort_from_review_to_closed(cohort: tuple[WorkflowHandle, str]
     rows = to_csv(report).splitlines()
     assert rows[0] == "metric,value" and f"pairs,{result.pairs}" in rows
     assert json.loads(to_json(report))["outcomes"] == {"not_started": result.pairs}
+
+
+async def test_a_forced_pair_that_breaks_a_hard_rule_needs_a_recorded_reason(
+    cohort: tuple[WorkflowHandle, str],
+) -> None:
+    handle, db_url = cohort
+    await handle.execute_update(CohortWorkflow.close_applications, CloseRequest())
+    await until_status(handle, CohortStatus.REVIEW)
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        run = session.scalar(select(MatchingRun).order_by(MatchingRun.id.desc()))
+        # E018 manages E024 (reporting line): make room, then force the pair.
+        drop = [
+            PairRef(mentor_id=p["mentor_id"], mentee_id=p["mentee_id"])
+            for p in run.result["pairs"]
+            if p["mentor_id"] == "E018"
+        ]
+    forced = [PairRef(mentor_id="E018", mentee_id="E024")]
+
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(
+            CohortWorkflow.review, ReviewDecision(overrides=Overrides(drop=drop, force=forced))
+        )
+    message = str(refused.value.cause)
+    assert "E018:E024 breaks reporting_line: E018 is in E024's management chain" in message
+    assert 'pass --override-rule "E018:E024=reason" to force it anyway' in message
+
+    # A reason for a pair that is not forced is refused before it enters history.
+    stray = RuleOverride(mentor_id="E018", mentee_id="E025", reason="x")
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(
+            CohortWorkflow.review,
+            ReviewDecision(overrides=Overrides(drop=drop, force=forced, rule_overrides=[stray])),
+        )
+    assert "E018:E025 has a rule override but is not forced" in str(refused.value.cause)
+
+    reason = RuleOverride(
+        mentor_id="E018", mentee_id="E024", reason="E024 moves to another team in January"
+    )
+    receipt = await handle.execute_update(
+        CohortWorkflow.review,
+        ReviewDecision(overrides=Overrides(drop=drop, force=forced, rule_overrides=[reason])),
+    )
+    assert "pairs start now" in receipt.message
+    with make_sessionmaker(engine)() as session:
+        approved = session.scalar(select(MatchingRun).where(MatchingRun.approved))
+        assert approved.overrides["rule_overrides"] == [
+            {"mentor_id": "E018", "mentee_id": "E024", "reason": reason.reason}
+        ]
+    engine.dispose()
+    await handle.terminate("test over")

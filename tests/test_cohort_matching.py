@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from mentorflow.cohort_matching import build_matching_input, level_rank, run_matching
+from mentorflow.cohort_models import PairRef
+from mentorflow.cohort_plan import mentorship_inputs, pair_settings
 from mentorflow.cohort_states import ApplicationSource, ApplicationStatus
 from mentorflow.directory import import_directory, reporting_chain
 from mentorflow.models import Role
@@ -40,6 +42,7 @@ def example_applications() -> list[cohorts.NewApplication]:
                         expertise=row["expertise"],
                         goals=row["goals"],
                         interests=row["interests"],
+                        preferred_cadence=row["preferred_cadence"],
                         languages=[x for x in row["languages"].split(";") if x],
                         mentor_preferences=[x for x in row["mentor_preferences"].split(";") if x],
                         source=ApplicationSource.CSV,
@@ -111,3 +114,48 @@ def test_levels_rank_by_the_ladder_or_their_digits(session: Session) -> None:
     no_ladder = program.model_copy(update={"levels": []})
     assert level_rank(no_ladder, "L5") == 5
     assert level_rank(no_ladder, "Staff") == 0
+
+
+def test_preferred_cadences_reach_the_matching_and_the_explanation(session: Session) -> None:
+    problem = build_matching_input(session, COHORT)
+    assert {m.employee_id: m.preferred_cadence for m in problem.mentors}["E014"] == "monthly"
+    assert {m.employee_id: m.preferred_cadence for m in problem.mentees}["E017"] == "weekly"
+    result = run_matching(session, COHORT).result
+    for pair in result.pairs:
+        cadence = {c.criterion: c for c in pair.explanation}["cadence"]
+        mentor = next(m for m in problem.mentors if m.employee_id == pair.mentor_id)
+        mentee = next(m for m in problem.mentees if m.employee_id == pair.mentee_id)
+        agree = bool(mentee.preferred_cadence) and mentee.preferred_cadence == (
+            mentor.preferred_cadence
+        )
+        assert cadence.value == (1.0 if agree else 0.0)
+        if agree:
+            assert cadence.text == f"Both would like to meet {mentee.preferred_cadence}."
+
+
+def test_a_pair_meets_at_the_cadence_both_asked_for_when_the_program_lets_them(
+    session: Session,
+) -> None:
+    agreeing = PairRef(mentor_id="E014", mentee_id="E038")  # both monthly
+    apart = PairRef(mentor_id="E014", mentee_id="E017")  # monthly / weekly
+    [same, other] = mentorship_inputs(session, COHORT, [agreeing, apart])
+    assert same.program.cadence == other.program.cadence == "biweekly"  # off by default
+
+    cohort = cohorts.get_cohort(session, COHORT)
+    cohort.program = cohort.program | {"cadence_from_applications": True}
+    session.flush()
+    [same, other] = mentorship_inputs(session, COHORT, [agreeing, apart])
+    assert same.program.cadence == "monthly"
+    assert other.program.cadence == "biweekly"
+
+
+def test_a_preferred_cadence_the_program_windows_cannot_fit_is_not_used() -> None:
+    program = load_program(EXAMPLES / "program.yaml").model_copy(
+        update={"cadence_from_applications": True, "checkin_window": timedelta(days=10)}
+    )
+    settings = program.mentorship_settings()
+    assert pair_settings(program, settings, "weekly", "weekly") is settings
+    assert pair_settings(program, settings, "monthly", "Monthly").cadence == "monthly"
+    assert pair_settings(program, settings, "", "").cadence == "biweekly"
+    demo = program.model_copy(update={"cadence": "PT30S", "checkin_window": timedelta(seconds=20)})
+    assert pair_settings(demo, demo.mentorship_settings(), "weekly", "weekly").cadence == "PT30S"

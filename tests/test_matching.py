@@ -219,9 +219,27 @@ def test_seniority_curve(gap: int, value: float) -> None:
 def test_explanation_adds_up_to_the_score_and_reads_well() -> None:
     result = match(
         problem(
-            [mentee("ana", department="Sales", goals="public speaking", level=2)],
-            [mentor("bo", department="Legal", expertise="public speaking coach", level=4)],
-            weights=MatchingWeights(expertise=1.5, seniority=0.7, cross_department=0.3),
+            [
+                mentee(
+                    "ana",
+                    department="Sales",
+                    goals="public speaking",
+                    level=2,
+                    preferred_cadence="Biweekly",
+                )
+            ],
+            [
+                mentor(
+                    "bo",
+                    department="Legal",
+                    expertise="public speaking coach",
+                    level=4,
+                    preferred_cadence="biweekly",
+                )
+            ],
+            weights=MatchingWeights(
+                expertise=1.5, seniority=0.7, cross_department=0.3, cadence=0.4
+            ),
         )
     )
     (pair,) = result.pairs
@@ -232,12 +250,46 @@ def test_explanation_adds_up_to_the_score_and_reads_well() -> None:
         "seniority",
         "cross_department",
         "preference",
+        "cadence",
     ]
     texts = [c.text for c in pair.explanation]
     assert texts[1] == "The mentor is 2 levels above the mentee: the best range (1–3)."
     assert texts[2] == "Different departments (Sales → Legal): widens the mentee's network."
     assert texts[3] == "The mentee ranked no mentors."
+    assert texts[4] == "Both would like to meet biweekly."
+    assert (pair.explanation[4].value, pair.explanation[4].contribution) == (1.0, 0.4)
     assert result.total_score == pair.score
+
+
+def test_the_same_preferred_cadence_tips_the_balance_and_says_so() -> None:
+    """Two mentors alike but for how often they would like to meet: the one who
+    wants the mentee's rhythm is chosen; blanks never count as agreeing."""
+    result = match(
+        problem(
+            [mentee("ana", preferred_cadence="monthly"), mentee("cy")],
+            [
+                mentor("bo", preferred_cadence="weekly"),
+                mentor("di", preferred_cadence="monthly"),
+            ],
+        )
+    )
+    pairs = {p.mentee_id: p for p in result.pairs}
+    assert pairs["ana"].mentor_id == "di"
+    cadence = {c.criterion: c for c in pairs["ana"].explanation}["cadence"]
+    assert cadence.contribution == MatchingWeights().cadence == 0.5
+    assert cadence.text == "Both would like to meet monthly."
+    other = {c.criterion: c for c in pairs["cy"].explanation}["cadence"]
+    assert other.contribution == 0
+    assert other.text == "No shared preferred cadence: one of them did not say how often to meet."
+    lone = match(problem([mentee("ed")], [mentor("fi")]))
+    assert {c.criterion: c for c in lone.pairs[0].explanation}["cadence"].value == 0
+    apart = match(
+        problem(
+            [mentee("ana", preferred_cadence="weekly")], [mentor("bo", preferred_cadence="monthly")]
+        )
+    )
+    text = {c.criterion: c for c in apart.pairs[0].explanation}["cadence"].text
+    assert text == "The mentee would like to meet weekly, the mentor monthly."
 
 
 def test_no_mentors_at_all_is_a_reason_too() -> None:

@@ -49,6 +49,7 @@ def people(ids: list[str], draw: st.DrawFn) -> list[dict[str, object]]:
             "level": draw(st.integers(1, 8)),
             "timezone": draw(st.sampled_from(ZONES)),
             "languages": draw(st.lists(st.sampled_from(["en", "de", "fr"]), max_size=2)),
+            "preferred_cadence": draw(st.sampled_from(["", "weekly", "biweekly", "monthly"])),
         }
         for employee_id in ids
     ]
@@ -87,6 +88,7 @@ def cohorts(draw: st.DrawFn, max_mentees: int = 5, max_mentors: int = 4) -> Matc
         seniority=draw(weight),
         cross_department=draw(weight),
         preference=draw(weight),
+        cadence=draw(weight),
     )
     return MatchingInput(
         mentees=mentees, mentors=mentors, rules=rules, weights=weights, reference_time=AT
@@ -272,3 +274,40 @@ def test_the_digest_changes_with_the_input(cohort: MatchingInput, data: st.DataO
     assert digest == cohort.digest()
     for variant in filter(None, variants):
         assert variant.digest() != digest
+
+
+@given(cohorts(), st.data())
+@settings(max_examples=60, deadline=None)
+def test_agreeing_on_cadence_adds_exactly_its_weight(
+    cohort: MatchingInput, data: st.DataObject
+) -> None:
+    """A mentee who comes to want their mentor's cadence scores exactly the
+    cadence weight more with that mentor and the same with everyone else;
+    nothing else changes."""
+    canonical = cohort.canonical()
+    j = data.draw(st.integers(0, len(canonical.mentors) - 1))
+    wanted = data.draw(st.sampled_from(["weekly", "biweekly", "monthly"]))
+    mentors = list(canonical.mentors)
+    mentors[j] = mentors[j].model_copy(update={"preferred_cadence": wanted})
+    before = canonical.model_copy(
+        update={
+            "mentors": mentors,
+            "mentees": [m.model_copy(update={"preferred_cadence": ""}) for m in canonical.mentees],
+        }
+    )
+    after = before.model_copy(
+        update={
+            "mentees": [m.model_copy(update={"preferred_cadence": wanted}) for m in before.mentees]
+        }
+    )
+    old, _, _ = score_matrix(before)
+    new, _, _ = score_matrix(after)
+    allowed_pairs = old >= 0
+    assert np.array_equal(allowed_pairs, new >= 0)
+    gain = np.where(allowed_pairs, new - old, 0)
+    step = round(cohort.weights.cadence * 1_000_000)
+    expected = np.zeros_like(gain)
+    for k, mentor in enumerate(after.mentors):
+        if mentor.preferred_cadence == wanted:
+            expected[:, k] = step
+    assert np.array_equal(gain, np.where(allowed_pairs, expected, 0))

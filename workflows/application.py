@@ -23,12 +23,15 @@ with workflow.unsafe.imports_passed_through():
         ApplicationDetails,
         ApplicationInput,
         ApplicationRecord,
+        ApplicationRecorded,
         ApplicationSnapshot,
         ApplicationStatus,
         EligibilityRequest,
         EligibilityResult,
+        HoldForNextCohort,
         ManagerDecision,
         MatchNotice,
+        PoolClosed,
         WithdrawRequest,
     )
     from mentorflow.models import ActionReceipt, EmailRequest, LinkSpec, Participant
@@ -43,6 +46,9 @@ TIMEOUT = timedelta(minutes=2)
 #: Withdrawing is possible until the match; the settings' ``link_max_age``
 #: caps every link's age on top of this.
 WITHDRAW_LINK_LIFETIME = timedelta(days=120)
+#: Patch: an approval after the cohort's matching started ends the application
+#: (waitlisted, held for the next cohort) instead of waiting for a match.
+LATE_APPROVAL = "late-approval-next-cohort"
 
 
 @workflow.defn
@@ -58,6 +64,8 @@ class ApplicationWorkflow:
         self._decision_due: datetime | None = None
         self._withdrawn: WithdrawRequest | None = None
         self._match: MatchNotice | None = None
+        #: The cohort's matching has started: the pool takes nobody more.
+        self._pool_closed = False
 
     @workflow.run
     async def run(self, input: ApplicationInput) -> ApplicationSnapshot:
@@ -146,9 +154,47 @@ class ApplicationWorkflow:
         self._decision_due = None
 
     async def _enter_pool(self, reason: str) -> None:
+        if self._pool_closed and workflow.patched(LATE_APPROVAL):
+            return await self._carry_to_next_cohort()
         self._reason = reason
-        await self._record(ApplicationStatus.APPROVED, reason=reason)
+        recorded = await self._record(ApplicationStatus.APPROVED, reason=reason)
+        if recorded is not None and not recorded.pool_open:
+            # Matching started while this approval was on its way (the
+            # cohort's signal had not arrived): the store said no.
+            workflow.patched(LATE_APPROVAL)
+            return await self._carry_to_next_cohort()
         await self._email("application_approved", "approved")
+
+    async def _carry_to_next_cohort(self) -> None:
+        """Approved, but after matching: held (already approved) for the
+        program's next cohort, and waitlisted here, so the workflow ends."""
+        assert self._details is not None
+        manager_said_yes = self._decision is not None and self._decision.approve
+        late = (
+            "Your manager's approval came" if manager_said_yes else "Your application was approved"
+        )
+        await workflow.execute_activity_method(
+            ApplicationActivities.hold_for_next_cohort,
+            HoldForNextCohort(
+                cohort=self._input.cohort,
+                employee_id=self._input.employee_id,
+                program_name=self._input.program_name,
+                details=self._details,
+                note=(
+                    f"Approved for {self._input.cohort} after its matching had run: "
+                    "you go straight into this round's matching."
+                ),
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+        )
+        await self._finish(
+            ApplicationStatus.WAITLISTED,
+            f"{late} after matching for {self._input.cohort} had already run, so you "
+            "could not be matched in this cohort. We will put you forward, already approved, "
+            "for the program's next cohort, and write to you when it opens.",
+        )
 
     async def _settle(self) -> None:
         if self._withdrawn and not self._match:
@@ -183,6 +229,16 @@ class ApplicationWorkflow:
     @workflow.update
     async def manager_decision(self, decision: ManagerDecision) -> ActionReceipt:
         self._decision = decision
+        if decision.approve and self._pool_closed:
+            applicant = self._eligibility.applicant if self._eligibility else None
+            name = applicant.name if applicant else self._input.employee_id
+            return ActionReceipt(
+                message=(
+                    "Thank you: your approval is recorded. Matching for this cohort had "
+                    f"already run, so {name} will be put forward, already approved, for the "
+                    "program's next cohort; we are letting them know."
+                )
+            )
         verdict = "approval" if decision.approve else "answer"
         return ActionReceipt(message=f"Thank you for your {verdict}.")
 
@@ -214,6 +270,12 @@ class ApplicationWorkflow:
     def match_notice(self, notice: MatchNotice) -> None:
         if self._match is None and self._withdrawn is None:
             self._match = notice
+
+    @workflow.signal
+    def pool_closed(self, notice: PoolClosed) -> None:
+        # An application already in the pool was in the matching run's input.
+        if self._status is not ApplicationStatus.APPROVED and self._status not in FINAL_STATUSES:
+            self._pool_closed = True
 
     @workflow.query
     def status(self) -> ApplicationSnapshot:
@@ -249,9 +311,9 @@ class ApplicationWorkflow:
         status: ApplicationStatus,
         reason: str = "",
         details: ApplicationDetails | None = None,
-    ) -> None:
+    ) -> ApplicationRecorded | None:
         self._status = status
-        await workflow.execute_activity_method(
+        return await workflow.execute_activity_method(
             ApplicationActivities.record_application,
             ApplicationRecord(
                 cohort=self._input.cohort,
@@ -304,6 +366,8 @@ class ApplicationWorkflow:
                 "reason": self._reason,
                 "decision_due": self._decision_due.isoformat() if self._decision_due else "",
                 "program_manager_email": self._input.program_manager_email,
+                # A reminder after matching started says where an approval leads.
+                "pool_closed": self._pool_closed,
             },
             links=links,
         )

@@ -1,10 +1,11 @@
 """CohortWorkflow: one cohort of a program, from open applications to closed.
 
-applications open → close (at the set time, or early by HR) → matching run →
-HR review (approve, with overrides; or re-run) → match notices to every
-application → MentorshipWorkflows started as children in a sliding window →
-all pairs done → graduates invited to mentor in the next cohort → closed,
-with the tally of outcomes.
+applications open → close (at the set time, or early by HR) → applications
+not yet in the pool told it is closed → matching run → HR review (approve,
+with overrides; or re-run) → match notices to every application →
+MentorshipWorkflows started as children in a sliding window → all pairs done →
+graduates invited to mentor in the next cohort → closed, with the tally of
+outcomes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from mentorflow.alumni_models import InviteAlumni
     from mentorflow.cohort_models import (
         ApprovalRecord,
+        ClosePool,
         CloseRequest,
         CohortInput,
         CohortRecord,
@@ -88,7 +90,7 @@ class CohortWorkflow:
                 lambda: self._closed_early,
                 timeout=max(input.closes_at - workflow.now(), timedelta(seconds=1)),
             )
-        await self._propose()
+        await self._propose(first=True)
         run_id = await self._review()
         await self._set_status(CohortStatus.RUNNING)
         await self._activity(
@@ -111,8 +113,18 @@ class CohortWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return CohortResult(cohort=input.cohort, pairs=self._planned, outcomes=dict(self._outcomes))
 
-    async def _propose(self) -> None:
+    async def _propose(self, first: bool = False) -> None:
         await self._set_status(CohortStatus.MATCHING)
+        if first and workflow.patched("close-application-pool"):
+            # Applications still waiting for eligibility or a manager hear that
+            # the pool is closed, so a late approval ends them (held for the
+            # next cohort) instead of leaving them waiting for a match.
+            await self._activity(
+                CohortActivities.close_pool,
+                ClosePool(cohort=self._input.cohort),
+                start_to_close=timedelta(minutes=30),
+                heartbeat_timeout=timedelta(minutes=1),
+            )
         self._proposal = await self._activity(
             CohortActivities.run_matching, self._input.cohort, start_to_close=MATCHING_TIMEOUT
         )
@@ -210,6 +222,12 @@ class CohortWorkflow:
             )
         if self._decision is not None:
             raise ValueError("A decision on this proposal is already being carried out.")
+        # The hard rules' data (reporting lines, languages...) lives in the
+        # stored run, not here: the approval activity checks forced pairs
+        # against it, and refuses the update, for every front alike.
+        problems = decision.overrides.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
 
     @workflow.query
     def status(self) -> CohortSnapshot:

@@ -15,6 +15,8 @@ credit (they can still be chosen for expertise or preference).
 
 Preference: the mentee's rank r (1 = first choice) is worth ``1 / r``.
 Cross-department: 1 when the departments differ (it widens the network), else 0.
+Cadence: 1 when both said how often they would like to meet and said the same
+(weekly, biweekly, monthly), else 0: a pair that wants the same rhythm keeps it.
 Expertise: TF-IDF cosine similarity, see text.py.
 """
 
@@ -83,6 +85,14 @@ def preference_text(rank: int, ranked: int) -> str:
             return "The mentee ranked no mentors."
         return "Not among the mentee's ranked mentors."
     return f"The mentee ranked this mentor #{rank} of {ranked}."
+
+
+def cadence_text(mentor_cadence: str, mentee_cadence: str) -> str:
+    if not mentor_cadence or not mentee_cadence:
+        return "No shared preferred cadence: one of them did not say how often to meet."
+    if mentor_cadence == mentee_cadence:
+        return f"Both would like to meet {mentee_cadence}."
+    return f"The mentee would like to meet {mentee_cadence}, the mentor {mentor_cadence}."
 
 
 def _s(count: int) -> str:

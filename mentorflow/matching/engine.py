@@ -51,6 +51,16 @@ class _Run:
         self.mentee_level = np.array([p.level for p in self.mentees], dtype=np.int64)
         self.mentor_level = np.array([p.level for p in self.mentors], dtype=np.int64)
         self.capacity = np.array([p.capacity for p in self.mentors], dtype=np.int64)
+        # Preferred cadences as codes; a blank gets -1 on the mentee side and
+        # -2 on the mentor side, so two people who did not say never agree.
+        named = {p.preferred_cadence for p in [*self.mentees, *self.mentors]} - {""}
+        code = {cadence: k for k, cadence in enumerate(sorted(named))}
+        self.mentee_cadence = np.array(
+            [code.get(p.preferred_cadence, -1) for p in self.mentees], dtype=np.int64
+        )
+        self.mentor_cadence = np.array(
+            [code.get(p.preferred_cadence, -2) for p in self.mentors], dtype=np.int64
+        )
         self.preference_rank = self._preference_ranks()
         self.preference_micro = self.preference_rank.copy()
         self.preference_micro.data = criteria.contribution_micro(
@@ -93,6 +103,7 @@ class _Run:
             w.seniority, criteria.seniority_value(np.arange(criteria.SENIORITY_GAPS))
         )
         cross = int(criteria.contribution_micro(w.cross_department, np.ones(1))[0])
+        cadence = int(criteria.contribution_micro(w.cadence, np.ones(1))[0])
         for start in range(0, self.n, block):
             rows = np.arange(start, min(start + block, self.n))
             similarity = (self.mentee_vectors[rows] @ self.mentor_vectors_t).toarray()
@@ -103,6 +114,7 @@ class _Run:
                 self.rules.mentee_department[rows, None] != self.rules.mentor_department[None, :]
             )
             total += self.preference_micro[rows].toarray()
+            total += cadence * (self.mentee_cadence[rows, None] == self.mentor_cadence[None, :])
             total[~self.rules.eligible(rows)] = -1
             score[rows] = total
         return score
@@ -125,23 +137,27 @@ class _Run:
         gap = self.mentor_level[mentor] - self.mentee_level[mentee]
         differ = self.rules.mentee_department[mentee] != self.rules.mentor_department[mentor]
         rank = np.asarray(self.preference_rank[mentee, mentor]).ravel()
+        same_cadence = self.mentee_cadence[mentee] == self.mentor_cadence[mentor]
         value = {
             Criterion.EXPERTISE: similarity,
             Criterion.SENIORITY: criteria.seniority_value(gap),
             Criterion.CROSS_DEPARTMENT: differ.astype(float),
             Criterion.PREFERENCE: criteria.preference_value(rank),
+            Criterion.CADENCE: same_cadence.astype(float),
         }
         micro = {c: criteria.contribution_micro(getattr(w, c), v) for c, v in value.items()}
         micro[Criterion.EXPERTISE] = score - (
             micro[Criterion.SENIORITY]
             + micro[Criterion.CROSS_DEPARTMENT]
             + micro[Criterion.PREFERENCE]
+            + micro[Criterion.CADENCE]
         )
         raw = {
             Criterion.EXPERTISE: similarity,
             Criterion.SENIORITY: gap.astype(float),
             Criterion.CROSS_DEPARTMENT: differ.astype(float),
             Criterion.PREFERENCE: rank.astype(float),
+            Criterion.CADENCE: same_cadence.astype(float),
         }
         explanations = []
         for k, (i, j) in enumerate(zip(mentee.tolist(), mentor.tolist(), strict=True)):
@@ -155,6 +171,9 @@ class _Run:
                 ),
                 Criterion.PREFERENCE: criteria.preference_text(
                     int(rank[k]), len(self.mentees[i].preferred_mentor_ids)
+                ),
+                Criterion.CADENCE: criteria.cadence_text(
+                    self.mentors[j].preferred_cadence, self.mentees[i].preferred_cadence
                 ),
             }
             explanations.append(

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 #: Bumped whenever a change to scoring or solving could change a result, so a
 #: stored run says which engine produced it.
-ENGINE_VERSION = "mentorflow.matching/1"
+ENGINE_VERSION = "mentorflow.matching/2"  # 2: the preferred-cadence criterion
 
 #: Scores are kept in integer micro-points (1e-6) so that the solver's
 #: arithmetic is exact and explanations add up to the score to the last digit.
@@ -52,6 +52,9 @@ class PersonProfile(_Strict):
     timezone: str = "UTC"
     #: Language codes or names; compared case-insensitively.
     languages: list[str] = []
+    #: How often they would like to meet (weekly, biweekly, monthly); empty
+    #: when they did not say.
+    preferred_cadence: str = Field(default="", max_length=32)
 
     @field_validator("employee_id")
     @classmethod
@@ -68,6 +71,11 @@ class PersonProfile(_Strict):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
+
+    @field_validator("preferred_cadence")
+    @classmethod
+    def _canonical_cadence(cls, value: str) -> str:
+        return value.strip().casefold()
 
     @field_validator("languages")
     @classmethod
@@ -126,6 +134,9 @@ class MatchingWeights(_Strict):
     seniority: float = Field(default=1.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     cross_department: float = Field(default=0.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     preference: float = Field(default=2.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    #: Modest: meeting at the rhythm both asked for helps, but it is no reason
+    #: to pass over the right expertise.
+    cadence: float = Field(default=0.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
 
 
 class MatchingInput(_Strict):
@@ -182,12 +193,14 @@ class Criterion(StrEnum):
     SENIORITY = "seniority"
     CROSS_DEPARTMENT = "cross_department"
     PREFERENCE = "preference"
+    CADENCE = "cadence"
 
 
 class CriterionScore(_Strict):
     criterion: Criterion
     #: The measured fact: cosine similarity, level gap, 1/0 for different
-    #: departments, the preference rank (``None`` when not ranked).
+    #: departments, the preference rank (``None`` when not ranked), 1/0 for
+    #: the same preferred cadence.
     raw: float | None
     #: The criterion's 0–1 value after its curve.
     value: float

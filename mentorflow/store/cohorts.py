@@ -93,6 +93,17 @@ def get_cohort(session: Session, name: str) -> Cohort | None:
     return session.get(Cohort, name)
 
 
+def get_cohort_for_update(session: Session, name: str) -> Cohort | None:
+    """The cohort, its row locked until the transaction ends (PostgreSQL;
+    SQLite serialises writers anyway)."""
+    return session.scalar(
+        select(Cohort)
+        .where(Cohort.name == name)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def cohort_program(cohort: Cohort) -> ProgramConfig:
     """The program a cohort was launched with (stored whole at launch)."""
     return ProgramConfig.model_validate(cohort.program)
@@ -357,6 +368,10 @@ def record_matching_run(
     session.add(run)
     session.flush()
     return run
+
+
+def get_matching_run(session: Session, run_id: int) -> MatchingRun | None:
+    return session.get(MatchingRun, run_id)
 
 
 def latest_matching_run(session: Session, cohort: str) -> MatchingRun | None:

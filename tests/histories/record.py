@@ -26,6 +26,7 @@ from mentorflow.application_models import (
     ApplicationInput,
     ManagerDecision,
     MatchNotice,
+    PoolClosed,
 )
 from mentorflow.cohort_models import CloseRequest, CohortInput, ReviewDecision
 from mentorflow.cohort_states import ApplicationStatus, CohortStatus
@@ -189,6 +190,33 @@ async def application_approved_and_matched(
     return handle
 
 
+async def application_approved_after_matching(
+    env: WorkflowEnvironment, url: str, task_queue: str
+) -> WorkflowHandle:
+    """The cohort's matching starts while the manager has not answered; their
+    approval then ends the application, held for the next cohort."""
+    cohort_in_store(url, await env.get_current_time())
+    application = ApplicationInput(
+        cohort=COHORT,
+        employee_id="E012",
+        manager_approval=ManagerApproval(required=True, timeout=timedelta(days=5)),
+    )
+    handle = await env.client.start_workflow(
+        ApplicationWorkflow.run, application, id=application.workflow_id, task_queue=task_queue
+    )
+    await handle.execute_update(
+        ApplicationWorkflow.submit, ApplicationDetails(roles=[Role.MENTEE], goals="Lead teams")
+    )
+    await eventually_status(handle, ApplicationStatus.AWAITING_MANAGER)
+    manager = (await handle.query(ApplicationWorkflow.status)).manager_id
+    assert manager is not None
+    await handle.signal(ApplicationWorkflow.pool_closed, PoolClosed(cohort=COHORT))
+    await handle.execute_update(
+        ApplicationWorkflow.manager_decision, ManagerDecision(by=manager, approve=True)
+    )
+    return handle
+
+
 async def eventually_status(handle: WorkflowHandle, status: ApplicationStatus) -> None:
     while (await handle.query(ApplicationWorkflow.status)).status != status:
         await asyncio.sleep(0.05)
@@ -273,6 +301,9 @@ SCENARIOS: dict[str, Scenario] = {
     "mentorship_not_started": pair(not_started),
     "application_approved_and_matched": application_approved_and_matched,
     "cohort_reviewed_and_run": cohort_reviewed_and_run,
+    "application_approved_after_matching": application_approved_after_matching,
+    # With the applications not yet in the pool told it closed ("close-application-pool").
+    "cohort_pool_closed_reviewed_and_run": cohort_reviewed_and_run,
     "alumni_reminded_then_accepted": alumni_reminded_then_accepted,
     "hris_sync_applied": hris_sync_applied,
 }
