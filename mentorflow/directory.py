@@ -139,9 +139,8 @@ class _Scan:
     last_line: int = 1
 
     def shares_a_key(self, values: Mapping[str, Any]) -> bool:
-        return (
-            values["employee_id"] in self.duplicate_ids
-            or _digest(values["email"]) in self.duplicate_emails
+        return values["employee_id"] in self.duplicate_ids or (
+            bool(self.duplicate_emails) and _digest(values["email"]) in self.duplicate_emails
         )
 
     def in_file(self, employee_id: str) -> bool:
@@ -344,10 +343,10 @@ def import_directory(
 
 
 def read_rows(source: Source) -> tuple[Iterator[dict[str, Any]], ImportReport]:
-    """For a sync, which applies a file whole or not at all: the problems of
-    the whole file (after a first pass), and the valid rows' values as an
-    iterator (the second pass). Rows sharing a key are reported in ``report``
-    once the iterator is exhausted; a caller that found problems drains it."""
+    """For a sync, which applies a file whole or not at all: every problem of
+    the file in ``report`` (a first pass, and a second one to name the lines of
+    rows that share a key, when some do), and the valid rows' values as an
+    iterator that reads the file once more."""
     report = ImportReport()
     scan = _scan(source, report)
     if scan.duplicate_ids or scan.duplicate_emails:
