@@ -137,6 +137,10 @@ class _Scan:
     emails: set[int] = field(default_factory=set)
     duplicate_emails: set[int] = field(default_factory=set)
     last_line: int = 1
+    #: Rows that passed the row checks, and rows that did not: the second
+    #: pass must find as many of each.
+    rows: int = 0
+    rejected: int = 0
 
     def shares_a_key(self, values: Mapping[str, Any]) -> bool:
         return values["employee_id"] in self.duplicate_ids or (
@@ -162,15 +166,20 @@ def _lines(source: Source) -> Iterator[str]:
         file = source.open("rb")
     except OSError as exc:
         raise DirectoryFileError(f"cannot be read: {exc.strerror or exc}") from exc
+    number = 0
     with file:
-        for number, raw in enumerate(file, start=1):
-            try:
-                # utf-8-sig: spreadsheets put a byte-order mark in front of the header.
-                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                raise DirectoryFileError(
-                    "not valid UTF-8 (export the CSV as UTF-8)", number
-                ) from None
+        for chunk in file:
+            # A bare CR ends a line too (old Mac exports), as in universal newlines.
+            pieces = chunk.splitlines(keepends=True) if b"\r" in chunk[:-2] else (chunk,)
+            for raw in pieces:
+                number += 1
+                try:
+                    # utf-8-sig: spreadsheets put a byte-order mark in front of the header.
+                    yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    raise DirectoryFileError(
+                        "not valid UTF-8 (export the CSV as UTF-8)", number
+                    ) from None
 
 
 def _records(source: Source) -> Iterator[tuple[int, list[str]]]:
@@ -230,6 +239,8 @@ def _scan(source: Source, report: ImportReport) -> _Scan:
         else:
             scan.emails.add(email)
         scan.last_line = row.line
+        scan.rows += 1
+    scan.rejected = len(report.errors)
     if not scan.lines and not report.errors:
         raise DirectoryFileError("holds no rows (only a header)")
     return scan
@@ -239,13 +250,25 @@ def _valid_rows(source: Source, scan: _Scan, report: ImportReport) -> Iterator[_
     """Second pass: the rows to apply. Rows sharing an employee id or email are
     held back and, once the file is read, rejected with the lines they share."""
     shared: list[_Row] = []
-    for row in _rows(source, ImportReport()):  # row problems were reported in pass one
+    rows, again = 0, ImportReport()  # row problems were reported in pass one
+    for row in _rows(source, again):
+        rows += 1
+        if rows > scan.rows or row.line > scan.last_line or len(again.errors) > scan.rejected:
+            raise _changed()
         if scan.shares_a_key(row.values):
             shared.append(row)
         else:
             yield row
+    if rows != scan.rows or len(again.errors) != scan.rejected:
+        raise _changed()
     rejected = _reject_shared_keys(shared, report)
     yield from (row for row in shared if row.line not in rejected)
+
+
+def _changed() -> DirectoryFileError:
+    # The file was rewritten between the passes (an export landing while it
+    # is read): what the first pass checked is not what would be written.
+    return DirectoryFileError("changed while it was being read; import it again")
 
 
 @dataclass

@@ -257,6 +257,39 @@ def test_duplicates_far_apart_are_rejected_with_each_others_lines(
     assert report.inserted == 1496 and len(people(sessions)) == 1496
 
 
+def test_old_mac_line_endings_are_lines(
+    sqlite_sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(
+        f"{HEADER}\rA,a@x.example,A,,,,,UTC,,\rB,b@x.example,B,,,,,Nowhere,,\r".encode()
+    )
+    report = run_import(sqlite_sessions, path)
+    assert report.inserted == 1
+    assert [(p.line, p.field) for p in report.errors] == [(3, "timezone")]
+
+
+def test_a_file_rewritten_between_the_passes_imports_nothing(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mentorflow.directory as directory
+
+    path = tmp_path / "directory.csv"
+    path.write_text(f"{HEADER}\nA,a@x.example,A,,,,,UTC,,\nB,b@x.example,B,,,,,UTC,,\n")
+    scan = directory._scan
+
+    def scan_then_an_export_lands(source: Path, report: ImportReport):  # type: ignore[no-untyped-def]
+        checked = scan(source, report)
+        with path.open("a") as file:
+            file.write("C,c@x.example,C,,,,,Nowhere,,\n")  # never checked
+        return checked
+
+    monkeypatch.setattr(directory, "_scan", scan_then_an_export_lands)
+    with pytest.raises(DirectoryFileError, match="changed while it was being read"):
+        run_import(sessions, path)
+    assert people(sessions) == {}
+
+
 def test_a_reporting_cycle_is_a_warning(sqlite_sessions: sessionmaker[Session]) -> None:
     text = f"{HEADER}\nA,a@x.example,A,,,B,,UTC,,\nB,b@x.example,B,,,A,,UTC,,\n"
     report = run_import(sqlite_sessions, text)
