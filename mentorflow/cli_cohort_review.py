@@ -11,13 +11,14 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from mentorflow.cli_cohort import cohort_app, console, errors
+from mentorflow.cohort_launch import CONFIRM_WITHIN, LaunchRefused, confirm_running, prepare_launch
 from mentorflow.cohort_models import (
     CloseRequest,
-    CohortInput,
     CohortSnapshot,
     Overrides,
     PairRef,
@@ -62,32 +63,38 @@ def launch(
     closes_in: str = typer.Option(
         None, help="ISO 8601 duration applications stay open (default: the program's window)."
     ),
+    confirm_within: float = typer.Option(
+        CONFIRM_WITHIN.total_seconds(),
+        min=1,
+        help="Seconds to wait for a worker to run the cohort's first step.",
+    ),
 ) -> None:
-    """Launch a cohort of PROGRAM_FILE: applications open now."""
-    _run(_launch(get_settings(), program_file, name, closes_in))
+    """Launch a cohort of PROGRAM_FILE: applications open now.
+
+    Succeeds only once a worker has run the cohort's first step; a cohort that
+    cannot run is stopped and withdrawn (exit 1, with the reason), so the same
+    name can be launched again."""
+    _run(_launch(get_settings(), program_file, name, closes_in, confirm_within))
 
 
-async def _launch(settings: Settings, program_file: Path, name: str, closes_in: str | None) -> int:
-    from pydantic import TypeAdapter, ValidationError
-
+async def _launch(
+    settings: Settings,
+    program_file: Path,
+    name: str,
+    closes_in: str | None,
+    confirm_within: float = CONFIRM_WITHIN.total_seconds(),
+) -> int:
     from mentorflow.program import load_program
     from mentorflow.yaml_source import SourceError
 
     try:
         program = load_program(program_file)
+        launch = prepare_launch(program, name, closes_in, datetime.now(UTC))
     except (SourceError, OSError) as exc:
-        errors.print(str(exc))
+        errors.print(str(exc), soft_wrap=True)
         return 1
-    try:
-        window = (
-            TypeAdapter(timedelta).validate_python(closes_in)
-            if closes_in
-            else program.applications_window
-        )
-        now = datetime.now(UTC)
-        launch = CohortInput(cohort=name, program=program, opens_at=now, closes_at=now + window)
-    except ValidationError as exc:
-        errors.print(f"[bold red]error:[/] {exc.errors()[0]['msg']}")
+    except LaunchRefused as exc:
+        errors.print(f"[bold red]error:[/] {exc}; nothing launched", soft_wrap=True)
         return 1
     # Connected first: with Temporal down, no cohort row is left behind that
     # would make the next attempt say the cohort exists already.
@@ -103,17 +110,41 @@ async def _launch(settings: Settings, program_file: Path, name: str, closes_in: 
         if not created:
             errors.print(f"[bold red]error:[/] cohort {name!r} exists already ({cohort.status})")
             return 1
+    try:
+        handle = await client.start_workflow(
+            "CohortWorkflow", launch, id=launch.workflow_id, task_queue=settings.temporal_task_queue
+        )
+        trouble = await confirm_running(client, handle.id, timedelta(seconds=confirm_within))
+        if trouble:
+            await handle.terminate(f"launch failed: {trouble}")
+    except BaseException:
+        _withdraw(engine, name)
+        raise
+    if trouble:
+        _withdraw(engine, name)
+        errors.print(
+            f"[bold red]error:[/] cohort {name} did not start: {trouble}. "
+            "It was stopped and withdrawn; launch it again once this is fixed.",
+            soft_wrap=True,
+        )
+        return 1
     engine.dispose()
-    await client.start_workflow(
-        "CohortWorkflow", launch, id=launch.workflow_id, task_queue=settings.temporal_task_queue
-    )
     console.print(
         f"Cohort [bold]{name}[/] of {program.program_name} launched: applications are open "
         f"until {launch.closes_at:%d %B %Y %H:%M} UTC.\n"
         f"Apply on {settings.base_url}/apply/{name} or import with "
-        f"`mentorflow cohort applications import {name} FILE.csv`."
+        f"`mentorflow cohort applications import {name} FILE.csv`.",
+        soft_wrap=True,
     )
     return 0
+
+
+def _withdraw(engine: Engine, name: str) -> None:
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            cohorts.withdraw_cohort(session, name)
+    finally:
+        engine.dispose()
 
 
 # --------------------------------------------------------------------------- status

@@ -7,6 +7,7 @@ from typing import Protocol
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -49,7 +50,7 @@ def import_file(
         finally:
             engine.dispose()
     except DirectoryFileError as exc:
-        errors.print(f"[bold red]error:[/] {file}: {exc}")
+        errors.print(f"[bold red]error:[/] {escape(exc.where(str(file)))}", soft_wrap=True)
         raise typer.Exit(1) from None
     except SQLAlchemyError as exc:
         errors.print(f"[bold red]error:[/] database: {exc}")
@@ -67,9 +68,9 @@ def import_file(
 def summary(report: ImportReport, path: str, *, dry_run: bool) -> Table:
     caption = "dry run: nothing was written" if dry_run else None
     table = Table("directory import", path, caption=caption, caption_justify="left")
-    table.add_row("inserted", str(len(report.inserted)))
-    table.add_row("updated", str(len(report.updated)))
-    table.add_row("unchanged", str(len(report.unchanged)))
+    table.add_row("inserted", str(report.inserted))
+    table.add_row("updated", str(report.updated))
+    table.add_row("unchanged", str(report.unchanged))
     table.add_row("rejected", f"[red]{len(report.errors)}[/]" if report.errors else "0")
     table.add_row("warnings", f"[yellow]{len(report.warnings)}[/]" if report.warnings else "0")
     return table

@@ -15,7 +15,7 @@ with seconds.
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Protocol
@@ -27,6 +27,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -61,17 +63,62 @@ def _iso_duration(value: Any) -> Any:
     return value.strip()
 
 
-def _positive(value: timedelta) -> timedelta:
-    if value <= timedelta(0):
-        raise ValueError("must be longer than zero")
-    return value
+#: The bounds of a duration in a program. A second is the shortest thing
+#: the demo needs (PT20S check-ins); five years is longer than any mentoring
+#: program means, and keeps every date a cohort can reach far from the end of
+#: the calendar (``timeline_end``).
+SHORTEST = timedelta(seconds=1)
+LONGEST = timedelta(weeks=260)
+#: Tenure is about people, not the program's timeline: a career's length.
+LONGEST_TENURE = timedelta(weeks=52 * 50)
 
 
-#: A positive duration written in ISO 8601 (``P14D``); numbers are refused
-#: because ``30`` would silently mean 30 seconds.
-Duration = Annotated[timedelta, BeforeValidator(_iso_duration), AfterValidator(_positive)]
-#: The same, where zero makes sense (no minimum tenure).
-DurationOrZero = Annotated[timedelta, BeforeValidator(_iso_duration)]
+def _within(shortest: timedelta, longest: timedelta, allowed: str) -> Any:
+    def check(value: timedelta) -> timedelta:
+        if not shortest <= value <= longest:
+            raise ValueError(f"must be {allowed}")
+        return value
+
+    return check
+
+
+def iso_duration(value: timedelta) -> str:
+    """``value`` in the ISO 8601 form a program file accepts (days and time).
+
+    Pydantic writes 400 days as ``P1Y35D``, which ``_iso_duration`` refuses, so
+    a program carrying a duration of a year or more would not read back in the
+    workflow (its first task failing forever); every Duration is written so.
+    """
+    sign, value = ("-", -value) if value < timedelta(0) else ("", value)
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    fraction = f".{value.microseconds:06d}".rstrip("0") if value.microseconds else ""
+    clock = (
+        (f"{hours}H" if hours else "")
+        + (f"{minutes}M" if minutes else "")
+        + (f"{seconds}{fraction}S" if seconds or fraction else "")
+    )
+    text = (f"{value.days}D" if value.days else "") + (f"T{clock}" if clock else "")
+    return f"{sign}P{text or 'T0S'}"
+
+
+_WRITTEN_AS_ISO = PlainSerializer(iso_duration, return_type=str, when_used="json")
+
+#: A duration written in ISO 8601 (``P14D``), from a second to five years;
+#: numbers are refused because ``30`` would silently mean 30 seconds.
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_iso_duration),
+    AfterValidator(_within(SHORTEST, LONGEST, "at least PT1S and at most P260W (5 years)")),
+    _WRITTEN_AS_ISO,
+]
+#: A minimum tenure: zero (none) up to fifty years.
+Tenure = Annotated[
+    timedelta,
+    BeforeValidator(_iso_duration),
+    AfterValidator(_within(timedelta(0), LONGEST_TENURE, "between P0D and P2600W (50 years)")),
+    _WRITTEN_AS_ISO,
+]
 
 
 def _strict_model(**extra: Any) -> ConfigDict:
@@ -87,7 +134,7 @@ class Eligibility(BaseModel):
 
     model_config = _strict_model()
 
-    min_tenure: DurationOrZero = timedelta(0)
+    min_tenure: Tenure = timedelta(0)
     levels: list[str] = []
     departments: list[str] = []
     #: Levels allowed to mentor (empty = the same as ``levels``).
@@ -194,7 +241,10 @@ class ProgramConfig(ProgramSettings):
     @classmethod
     def _cadence_text(cls, value: Any) -> Any:
         if isinstance(value, str) and value.startswith("P"):
-            _iso_duration(value)
+            try:
+                TypeAdapter(Duration).validate_python(value)
+            except ValidationError as exc:
+                raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
         return value
 
     @field_validator("levels")
@@ -237,6 +287,36 @@ class ProgramConfig(ProgramSettings):
         return self
 
     # ------------------------------------------------------------------- derived
+
+    def timeline_end(
+        self, opens_at: datetime, applications_window: timedelta | None = None
+    ) -> datetime:
+        """The furthest date the workflows of a cohort opened at ``opens_at``
+        compute without waiting on HR: applications, the manager's answer, the
+        introduction, goals, every check-in, the final survey and the alumni
+        invitation with its "not again" period, one after the other.
+
+        ``ValueError`` when that date is past the end of the calendar: the
+        workflows would fail on it (``OverflowError``) instead of running.
+        """
+        steps = (
+            applications_window or self.applications_window,
+            self.manager_approval.timeout,
+            self.introduction_timeout,
+            self.goals_timeout,
+            self.duration,
+            self.cadence_period,  # the last check-in can fall a cadence late
+            self.survey_window,
+            self.alumni.expires_after,
+            self.alumni.ask_again_after,
+        )
+        try:
+            return opens_at + sum(steps, timedelta(0))
+        except OverflowError:
+            raise ValueError(
+                f"a cohort opened on {opens_at:%Y-%m-%d} would run past the year 9999; "
+                "shorten the program's durations"
+            ) from None
 
     def mentorship_settings(self) -> ProgramSettings:
         """What one MentorshipWorkflow needs of this program."""

@@ -19,6 +19,10 @@ from pydantic_core import ErrorDetails
 
 Location = Sequence[str | int]
 
+#: Nesting deeper than this is refused: a program file is a few levels deep,
+#: and PyYAML composes nodes recursively (a deep enough file is a RecursionError).
+MAX_DEPTH = 32
+
 
 @dataclass(frozen=True)
 class SourceProblem:
@@ -85,15 +89,16 @@ def load_yaml(path: Path, shown_as: str | None = None) -> YamlDocument:
     """Parse ``path`` (one document), keeping its node tree.
 
     Raises ``SourceError`` for a file that cannot be read, a YAML syntax error
-    (with its line), an empty file, or a key given twice in one mapping (which
-    PyYAML would otherwise resolve silently to the last value).
+    (with its line), an empty file, an alias or nesting past ``MAX_DEPTH``
+    (``_PlainLoader``), or a key given twice in one mapping (which PyYAML would
+    otherwise resolve silently to the last value).
     """
     shown = shown_as or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError([SourceProblem(shown, 1, "", f"cannot read the file: {exc}")]) from exc
-    loader = yaml.SafeLoader(text)
+    loader = _PlainLoader(text, shown)
     try:
         root = loader.get_single_node()
         if root is None:
@@ -112,6 +117,38 @@ def load_yaml(path: Path, shown_as: str | None = None) -> YamlDocument:
     finally:
         loader.dispose()
     return YamlDocument(shown, data, root)
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """A safe loader that refuses aliases and deep nesting.
+
+    An alias makes the node tree a graph: ``&a [*a]`` points at itself (a
+    ``RecursionError`` for whoever walks it) and nine nested aliases of ten
+    make a billion values ("billion laughs"). A program file has no use for
+    them, so the first alias is an error at its line, before anything expands.
+    """
+
+    def __init__(self, text: str, shown: str) -> None:
+        super().__init__(text)
+        self._shown = shown
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise self._refuse(
+                event, f"YAML aliases (*{event.anchor}) are not allowed; write the value out"
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise self._refuse(event, f"nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+    def _refuse(self, event: yaml.Event, message: str) -> SourceError:
+        return SourceError([SourceProblem(self._shown, event.start_mark.line + 1, "", message)])
 
 
 # --------------------------------------------------------------------------- nodes

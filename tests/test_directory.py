@@ -72,7 +72,7 @@ def people(sessions: sessionmaker[Session]) -> dict[str, Person]:
 
 def test_the_example_directory_imports_cleanly(sessions: sessionmaker[Session]) -> None:
     report = run_import(sessions, EXAMPLE)
-    assert (len(report.inserted), report.updated, report.unchanged) == (60, [], [])
+    assert (report.inserted, report.updated, report.unchanged) == (60, 0, 0)
     assert report.errors == [] and report.warnings == []
     chloe = people(sessions)["E012"]
     assert chloe.name == "Chloé Martin"
@@ -110,7 +110,7 @@ def test_bad_rows_are_reported_by_line_and_the_rest_imported(
     assert not report.ok
 
     stored = people(sessions)
-    assert sorted(stored) == sorted(report.inserted) == ["B001", "B006", "B007", "B011"]
+    assert sorted(stored) == ["B001", "B006", "B007", "B011"] and report.inserted == 4
     # A quoted value over two lines is one value, and the lines after it still count right.
     assert stored["B006"].title == "Principal Engineer,\nAlgorithms"
     assert stored["B007"].manager_id == "B999"  # kept: the warning says the line ends there
@@ -123,7 +123,7 @@ def test_reimport_updates_in_place_and_counts_the_unchanged(
 ) -> None:
     run_import(sessions, EXAMPLE)
     again = run_import(sessions, EXAMPLE, now=FIRST_IMPORT + timedelta(days=1))
-    assert (again.inserted, again.updated, len(again.unchanged)) == ([], [], 60)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 60)
 
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     changed = [
@@ -138,10 +138,9 @@ def test_reimport_updates_in_place_and_counts_the_unchanged(
     changed.append("E061,new.joiner@northwind.example,New Joiner,Engineer,Data,E031,,UTC,,L3,,")
     later = FIRST_IMPORT + timedelta(days=2)
     report = run_import(sessions, "\n".join(changed) + "\n", now=later)
-    assert report.inserted == ["E061"]
-    assert sorted(report.updated) == ["E012", "E021"]
-    assert len(report.unchanged) == 57
+    assert (report.inserted, report.updated, report.unchanged) == (1, 2, 57)
     stored = people(sessions)
+    assert stored["E061"].updated_at == later
     assert stored["E012"].title == "Software Engineer II" and stored["E012"].updated_at == later
     assert stored["E021"].manager_id == "E003"
     assert stored["E013"].updated_at == FIRST_IMPORT
@@ -158,7 +157,7 @@ def test_an_inactive_person_in_the_file_is_active_again(
     with sessions() as session, session.begin():
         session.get_one(Person, "E017").active = False
     report = run_import(sessions, EXAMPLE)
-    assert report.updated == ["E017"]
+    assert report.updated == 1
     assert people(sessions)["E017"].active
 
 
@@ -173,17 +172,20 @@ def test_a_byte_order_mark_and_loose_header_are_accepted(
         "\ufeff" + header + "\nX1,X@Example.COM,Ex Ample,,,,,Asia/Tokyo,,\n", encoding="utf-8"
     )
     report = run_import(sqlite_sessions, path)
-    assert report.inserted == ["X1"]
+    assert report.inserted == 1
     assert people(sqlite_sessions)["X1"].email == "x@example.com"
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "the file is empty"),
+        (b"", "is empty; expected a header line"),
         (b"employee_id,email,name\nE1,a@b.example,A\n", "line 1: missing column(s): title,"),
         ((HEADER + ",level\n").encode(), "line 1: column(s) given twice: level"),
-        ((HEADER + "\nE1,caf\xe9@b.example,A,,,,,UTC,,\n").encode("latin-1"), "not UTF-8"),
+        (
+            (HEADER + "\nE1,caf\xe9@b.example,A,,,,,UTC,,\n").encode("latin-1"),
+            "line 2: not valid UTF-8",
+        ),
     ],
 )
 def test_a_file_that_cannot_be_read_imports_nothing(
@@ -196,20 +198,112 @@ def test_a_file_that_cannot_be_read_imports_nothing(
     assert people(sqlite_sessions) == {}
 
 
+def test_a_bad_byte_late_in_the_file_names_its_line_and_imports_nothing(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # Read in two passes: the rows before the bad line are not written either.
+    rows = [f"E{n},e{n}@x.example,Person {n},,,,,UTC,," for n in range(1, 1201)]
+    rows[1099] = "E1100,caf\xe9@x.example,Café,,,,,UTC,,"
+    path = tmp_path / "directory.csv"
+    path.write_bytes(("\n".join([HEADER, *rows]) + "\n").encode("latin-1"))
+    with pytest.raises(DirectoryFileError) as refused:
+        run_import(sessions, path)
+    assert refused.value.where("directory.csv") == (
+        "directory.csv:1101: not valid UTF-8 (export the CSV as UTF-8)"
+    )
+    assert people(sessions) == {}
+
+
+def test_a_csv_error_late_in_the_file_imports_nothing(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    rows = [f"E{n},e{n}@x.example,Person {n},,,,,UTC,," for n in range(1, 1201)]
+    rows[-1] = 'E1200,e1200@x.example,"Person "1200,,,,,UTC,,'
+    with pytest.raises(DirectoryFileError, match="line 1201: ','"):
+        run_import(sessions, "\n".join([HEADER, *rows]) + "\n")
+    assert people(sessions) == {}
+
+
+def test_a_nul_byte_is_refused_with_its_line(sessions: sessionmaker[Session]) -> None:
+    text = f"{HEADER},badge\nA,a@x.example,A,,,,,UTC,,,\nB,b@x.example,B\x00,,,,,UTC,,,\n"
+    text += "C,c@x.example,C,,,,,UTC,,,ok\x00\n"
+    report = run_import(sessions, text)
+    assert [p.where("d.csv") for p in report.errors] == [
+        "d.csv:3: name: contains a NUL byte",
+        "d.csv:4: badge: contains a NUL byte",
+    ]
+    assert sorted(people(sessions)) == ["A"]
+
+
+def test_a_header_without_rows_is_not_a_directory(sqlite_sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(DirectoryFileError) as refused:
+        run_import(sqlite_sessions, HEADER + "\n\n")
+    assert refused.value.where("d.csv") == "d.csv holds no rows (only a header)"
+
+
+def test_duplicates_far_apart_are_rejected_with_each_others_lines(
+    sessions: sessionmaker[Session],
+) -> None:
+    rows = [f"E{n},e{n}@x.example,Person {n},,,,,UTC,," for n in range(1, 1501)]
+    rows[1400] = "E7,other@x.example,Seven Again,,,,,UTC,,"  # line 1402; E7 is on line 8
+    rows[1450] = "E1451,E3@X.example,Three's Email,,,,,UTC,,"  # line 1452; e3 is on line 4
+    report = run_import(sessions, "\n".join([HEADER, *rows]) + "\n")
+    assert [(p.line, p.field, p.reason) for p in report.errors] == [
+        (4, "email", "e3@x.example is also on line(s) 1452"),
+        (8, "employee_id", "E7 is also on line(s) 1402"),
+        (1402, "employee_id", "E7 is also on line(s) 8"),
+        (1452, "email", "e3@x.example is also on line(s) 4"),
+    ]
+    assert report.inserted == 1496 and len(people(sessions)) == 1496
+
+
+def test_old_mac_line_endings_are_lines(
+    sqlite_sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(
+        f"{HEADER}\rA,a@x.example,A,,,,,UTC,,\rB,b@x.example,B,,,,,Nowhere,,\r".encode()
+    )
+    report = run_import(sqlite_sessions, path)
+    assert report.inserted == 1
+    assert [(p.line, p.field) for p in report.errors] == [(3, "timezone")]
+
+
+def test_a_file_rewritten_between_the_passes_imports_nothing(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mentorflow.directory as directory
+
+    path = tmp_path / "directory.csv"
+    path.write_text(f"{HEADER}\nA,a@x.example,A,,,,,UTC,,\nB,b@x.example,B,,,,,UTC,,\n")
+    scan = directory._scan
+
+    def scan_then_an_export_lands(source: Path, report: ImportReport):  # type: ignore[no-untyped-def]
+        checked = scan(source, report)
+        with path.open("a") as file:
+            file.write("C,c@x.example,C,,,,,Nowhere,,\n")  # never checked
+        return checked
+
+    monkeypatch.setattr(directory, "_scan", scan_then_an_export_lands)
+    with pytest.raises(DirectoryFileError, match="changed while it was being read"):
+        run_import(sessions, path)
+    assert people(sessions) == {}
+
+
 def test_a_reporting_cycle_is_a_warning(sqlite_sessions: sessionmaker[Session]) -> None:
     text = f"{HEADER}\nA,a@x.example,A,,,B,,UTC,,\nB,b@x.example,B,,,A,,UTC,,\n"
     report = run_import(sqlite_sessions, text)
-    assert sorted(report.inserted) == ["A", "B"]
-    assert [(p.line, p.reason) for p in report.warnings] == [
-        (2, "the reporting line is a cycle"),
-        (3, "the reporting line is a cycle"),
+    assert report.inserted == 2
+    assert [(p.line, p.employee_id, p.reason) for p in report.warnings] == [
+        (2, "A", "the reporting line is a cycle"),
+        (3, "B", "the reporting line is a cycle"),
     ]
 
 
 def test_a_manager_already_in_the_directory_is_known(sessions: sessionmaker[Session]) -> None:
     run_import(sessions, EXAMPLE)
     report = run_import(sessions, f"{HEADER}\nN1,n1@northwind.example,N,,,E007,,UTC,,\n")
-    assert report.inserted == ["N1"] and report.warnings == []
+    assert report.inserted == 1 and report.warnings == []
 
 
 # --------------------------------------------------------------------------- reporting lines
@@ -292,6 +386,27 @@ def test_directory_import_command_fails_on_bad_rows_but_imports_the_rest(
     ) in result.stdout.splitlines()
     assert "8 row(s) rejected" in result.stderr
     assert len(people(sessions)) == 4
+
+
+def test_directory_import_command_refuses_a_file_of_only_a_header(
+    runner: CliRunner, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(HEADER + "\n")
+    result = runner.invoke(app, ["directory", "import", str(path)], terminal_width=300)
+    assert result.exit_code == 1
+    assert f"{path} holds no rows (only a header)" in result.stderr
+    assert "inserted" not in result.stdout
+
+
+def test_directory_import_command_names_the_line_of_a_bad_byte(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes((HEADER + "\nA,a@x.example,Andr\xe9,,,,,UTC,,\n").encode("latin-1"))
+    result = runner.invoke(app, ["directory", "import", str(path)], terminal_width=300)
+    assert result.exit_code == 1
+    assert f"{path}:2: not valid UTF-8" in result.stderr
 
 
 def test_directory_import_command_refuses_a_broken_file(runner: CliRunner, tmp_path: Path) -> None:

@@ -200,6 +200,21 @@ async def test_a_malformed_export_applies_nothing_and_says_which_line(
     assert failed.status == SyncStatus.FAILED.value and ":5:" in failed.reason
 
 
+async def test_an_export_of_only_a_header_is_not_everyone_leaving(
+    desk: SyncDesk, tmp_path: Path
+) -> None:
+    """Not even HR's confirmation of twelve leavers applies an empty export:
+    an export with no rows is a broken export, not an empty company."""
+    empty = export(tmp_path / "empty.csv", [])
+    before = desk.read(held_directory)
+
+    outcome = await desk.sync(empty, accept_leavers=len(ORGANISATION))
+
+    assert outcome.status is SyncStatus.FAILED, outcome
+    assert f"{empty} holds no rows (only a header)" in outcome.reason
+    assert desk.read(held_directory) == before
+
+
 async def test_without_a_configured_hris_a_sync_says_how_to_configure_one(
     desk: SyncDesk,
 ) -> None:

@@ -4,6 +4,8 @@ wrong one is reported line by line with the field, for every kind of mistake."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -18,6 +20,7 @@ from mentorflow.program import ProgramConfig, TimeoutPolicy, load_program
 from mentorflow.settings import PROJECT_ROOT
 from mentorflow.yaml_source import SourceError
 
+MENTORFLOW = Path(sys.executable).parent / "mentorflow"
 EXAMPLE = PROJECT_ROOT / "examples" / "program.yaml"
 BAD_EXAMPLE = PROJECT_ROOT / "examples" / "bad" / "program.yaml"
 
@@ -223,6 +226,88 @@ def test_a_file_that_is_not_a_program(tmp_path: Path, text: str, expected: str) 
 def test_a_missing_file(tmp_path: Path) -> None:
     [problem] = problems(tmp_path / "nowhere.yaml")
     assert problem.startswith("1: cannot read the file")
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def test_a_self_referencing_alias_is_an_error_not_a_recursion(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "levels: &ladder\n  - *ladder\n")
+    assert problems(path) == ["4: YAML aliases (*ladder) are not allowed; write the value out"]
+
+
+def billion_laughs(tmp_path: Path) -> Path:
+    """Nine levels of nine aliases each: 9^9 (387 million) strings once expanded."""
+    lines = [
+        MINIMAL.rstrip("\n"),
+        'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
+    for level in range(1, 9):
+        lines.append(f"l{level}: &l{level} [" + ",".join([f"*l{level - 1}"] * 9) + "]")
+    lines.append("levels: *l8")
+    return write(tmp_path, "\n".join(lines) + "\n")
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    # In a child process, so that a loader which expands it ends the test at
+    # the timeout (a hang guard, not a measure of speed) instead of hanging.
+    result = subprocess.run(
+        [str(MENTORFLOW), "program", "check", str(billion_laughs(tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "program.yaml:4: YAML aliases (*l0) are not allowed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_deep_nesting_is_an_error_not_a_recursion(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "levels: " + "[" * 2000 + "]" * 2000 + "\n")
+    assert problems(path) == ["3: nested more than 32 levels deep"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("duration: P99999999D", "3: duration: must be at least PT1S and at most P260W (5 years)"),
+        ("duration: P261W", "3: duration: must be at least PT1S and at most P260W (5 years)"),
+        ("cadence: P99999999D", "3: cadence: must be at least PT1S and at most P260W (5 years)"),
+        ("checkin_window: PT0.5S", "3: checkin_window: must be at least PT1S and at most P260W"),
+        (
+            "manager_approval:\n  timeout: P99999999D",
+            "4: manager_approval.timeout: must be at least PT1S and at most P260W (5 years)",
+        ),
+        (
+            "alumni:\n  ask_again_after: P99999999D",
+            "4: alumni.ask_again_after: must be at least PT1S and at most P260W (5 years)",
+        ),
+        (
+            "eligibility:\n  min_tenure: P99999999D",
+            "4: eligibility.min_tenure: must be between P0D and P2600W (50 years)",
+        ),
+        (
+            "applications_window: P99999999D",
+            "3: applications_window: must be at least PT1S and at most P260W (5 years)",
+        ),
+    ],
+)
+def test_every_duration_is_bounded_to_what_a_program_can_mean(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    [problem] = problems(write(tmp_path, MINIMAL + text + "\n"))
+    assert problem.startswith(expected)
+
+
+def test_the_longest_durations_are_allowed_and_read_back(tmp_path: Path) -> None:
+    # Pydantic writes a year or more as P1Y…, which a program refuses: the
+    # stored program (and the workflow's input) would not read back.
+    program = load_program(
+        write(tmp_path, MINIMAL + "duration: P260W\nalumni:\n  ask_again_after: P400DT1.5S\n")
+    )
+    stored = json.loads(json.dumps(program.model_dump(mode="json", by_alias=True)))
+    assert stored["duration"] == "P1820D"
+    assert ProgramConfig.model_validate(stored) == program
 
 
 # --------------------------------------------------------------------------- email overrides

@@ -68,7 +68,7 @@ class HumanResources:
         report = await asyncio.to_thread(self.records.import_directory, path)
         self.log.info(
             f"HR imported the directory {path.name}: {report.imported} people "
-            f"({len(report.inserted)} new, {len(report.updated)} updated)",
+            f"({report.inserted} new, {report.updated} updated)",
             "bold",
         )
         for problem in report.errors:

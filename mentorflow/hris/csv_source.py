@@ -7,6 +7,7 @@ listed, so a broken export never half-applies."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from mentorflow.directory import DirectoryFileError, read_rows
 from mentorflow.hris.diff import DirectoryRecord
@@ -19,16 +20,20 @@ class HrisSourceError(ValueError):
 
 
 def read_directory_csv(path: Path | str) -> dict[str, DirectoryRecord]:
+    """The export's people by id, read with the directory import's streaming
+    reader; a file with any problem, or with no rows at all, is refused whole
+    (an empty export must never read as "everyone left")."""
     try:
         rows, report = read_rows(Path(path) if isinstance(path, str) else path)
+        if report.errors:
+            problems = "; ".join(problem.where(str(path)) for problem in report.errors)
+            raise HrisSourceError(f"{len(report.errors)} bad row(s), nothing applied: {problems}")
+        return {values["employee_id"]: _record(values) for values in rows}
     except DirectoryFileError as exc:
-        raise HrisSourceError(str(exc)) from exc
-    if report.errors:
-        problems = "; ".join(problem.where(str(path)) for problem in report.errors)
-        raise HrisSourceError(f"{len(report.errors)} bad row(s), nothing applied: {problems}")
-    records: dict[str, DirectoryRecord] = {}
-    for values in rows:
-        active = str(values["attributes"].get("active", "true")).strip().lower() not in INACTIVE
-        fields = {name: values[name] for name in DirectoryRecord.model_fields if name in values}
-        records[values["employee_id"]] = DirectoryRecord(**fields, active=active)
-    return records
+        raise HrisSourceError(exc.where(str(path))) from exc
+
+
+def _record(values: dict[str, Any]) -> DirectoryRecord:
+    active = str(values["attributes"].get("active", "true")).strip().lower() not in INACTIVE
+    fields = {name: values[name] for name in DirectoryRecord.model_fields if name in values}
+    return DirectoryRecord(**fields, active=active)

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import to_jsonable_python
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mentorflow.cohort_states import (
@@ -87,6 +88,20 @@ def create_cohort(
     cohort = session.get(Cohort, name, populate_existing=True)
     assert cohort is not None  # inserted above, or there already
     return cohort, created
+
+
+def withdraw_cohort(session: Session, name: str) -> None:
+    """Remove the row of a launch whose workflow never ran, so that the same
+    name can be launched again once the cause is fixed. A cohort something
+    already refers to (an application imported meanwhile) stays as it is."""
+    cohort = session.get(Cohort, name)
+    if cohort is None or cohort.status != CohortStatus.OPEN.value:
+        return
+    try:
+        with session.begin_nested():
+            session.delete(cohort)
+    except IntegrityError:
+        session.expire_all()
 
 
 def get_cohort(session: Session, name: str) -> Cohort | None:
