@@ -34,6 +34,7 @@ from mentorflow.store.db import make_engine
 from mentorflow.store.schema import SurveyResponse, UsedLink
 from mentorflow.web import create_app
 from tests.conftest import SmtpServer
+from tests.support.form_limits import plain_limits
 from tests.support.pairs import (
     MENTEE,
     MENTOR,
@@ -428,6 +429,30 @@ async def test_checkin_page_shows_goals_and_records_the_answer(site: Site) -> No
     )
     assert bad.status_code == 422
     assert "between 1 and 5" in text_of(bad)
+
+
+async def test_goals_and_final_survey_forms_send_plain_limits(site: Site) -> None:
+    handle = await site.start(FOUR_DAYS_DAILY)
+    await introduce(handle)
+    await eventually(handle, lambda s: s.phase == "goals")
+    goals = await site.http.get(site.link(handle, "goals", MENTEE))
+    assert goals.status_code == 200, text_of(goals)
+    today = datetime.now(UTC).date().isoformat()  # the mentee's zone is UTC
+    dates = plain_limits(goals.text)
+    assert dates["goal_0_m0_date"]["min"] == today
+    assert dates["goal_0_m0_date"]["type"] == "date"
+
+    await agree_goals(handle)
+    for _ in range(40):
+        if any(v.kind == "final" and not v.done for v in (await snapshot(handle)).surveys):
+            break
+        await site.env.sleep(timedelta(hours=6))
+    survey = await site.http.get(site.link(handle, "survey", MENTEE, ref="final"))
+    assert survey.status_code == 200, text_of(survey)
+    achieved = plain_limits(survey.text)["goals_achieved"]
+    goals_count = len((await snapshot(handle)).goals)
+    assert (achieved["min"], achieved["max"]) == ("0", str(goals_count))
+    assert achieved["inputmode"] == "numeric"
 
 
 async def test_midpoint_survey(site: Site) -> None:
