@@ -240,9 +240,33 @@ async def test_expired_link_gets_a_friendly_410(site: Site) -> None:
 async def test_link_for_a_mentorship_that_does_not_exist(site: Site) -> None:
     handle = await site.start()
     spec_handle = site.env.client.get_workflow_handle(f"{handle.id}-gone")
-    response = await site.http.get(site.link(spec_handle, "introduction", MENTOR))
-    assert response.status_code == 410
-    assert "no longer running" in text_of(response)
+    link = site.link(spec_handle, "introduction", MENTOR)
+    for response in (await site.http.get(link), await site.http.post(link, data={})):
+        assert response.status_code == 404
+        assert "This link is not valid" in text_of(response)
+    assert site.used_links() == []
+
+
+async def test_genuine_token_naming_another_kind_of_workflow_is_not_valid(site: Site) -> None:
+    """Signed with the real secret, but naming a workflow its purpose does not
+    act on: a running cohort or application id, or this running mentorship for
+    an alumni or approval page. A plain 4xx, never "try again", nothing acts."""
+    handle = await site.start()
+    cohort = handle.id.split(":")[1]
+    others = [
+        ("introduction", f"cohort:{cohort}"),
+        ("checkin", f"application:{cohort}:{MENTEE.employee_id}"),
+        ("alumni", handle.id),
+        ("approval", handle.id),
+        ("withdraw", handle.id),
+    ]
+    for purpose, workflow_id in others:
+        link = site.link(site.env.client.get_workflow_handle(workflow_id), purpose, MENTEE, "1")
+        for response in (await site.http.get(link), await site.http.post(link, data={})):
+            assert response.status_code == 400, (purpose, workflow_id, response.status_code)
+            assert "This link is not valid" in text_of(response)
+    assert site.used_links() == []
+    assert await update_count(handle) == 0
 
 
 async def test_reused_link_gets_409_and_the_workflow_one_update(site: Site) -> None:

@@ -18,7 +18,7 @@ from mentorflow.models import MentorshipSnapshot
 from mentorflow.store.used_links import USED, link_state
 from mentorflow.web import forms
 from mentorflow.web.deps import SessionDep, SignerDep, TemplatesDep, TemporalDep
-from mentorflow.web.errors import mentorship_gone
+from mentorflow.web.errors import link_not_valid, mentorship_gone
 from mentorflow.web.pages import (
     TEMPLATES,
     LinkPage,
@@ -36,7 +36,7 @@ router = APIRouter()
 
 async def _page(purpose: str, claims: LinkClaims, temporal: TemporalDep) -> LinkPage:
     snapshot = await query(
-        temporal, claims.workflow_id, "snapshot", MentorshipSnapshot, mentorship_gone
+        temporal, claims.workflow_id, "snapshot", MentorshipSnapshot, link_not_valid
     )
     return build_page(purpose, claims, snapshot)
 
