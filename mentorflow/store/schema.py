@@ -268,12 +268,28 @@ class OutboxMessage(Base):
     template: Mapped[str] = mapped_column(String(64))
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(400))
-    #: pending → sent; ``failed`` after a permanent (5xx) refusal.
+    #: pending → sending (claimed by one sender) → sent; back to pending after
+    #: a transient failure; ``failed`` after a permanent (5xx) refusal.
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: Who is sending it now (process and attempt) and since when: a claim
+    #: older than the outbox's stale limit is taken over (its sender died).
+    claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ApplyLinkWindow(Base):
+    """The apply-link rate limit: the hour in which a person's last link mail
+    was asked for, whatever the cohort. One row per person; a new window
+    opens only once the last one is over."""
+
+    __tablename__ = "apply_link_windows"
+
+    employee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    opened_at: Mapped[datetime]
 
 
 class UsedLink(Base):
