@@ -90,7 +90,17 @@ class EmailActivities:
         sender = outbox.sender_id("worker")
         if not await asyncio.to_thread(outbox.begin_send, self._sessions, key, sender):
             return await self._winners_receipt(key)
+        try:
+            return await self._send_claimed(request, entry)
+        except BaseException:
+            # Cancelled (say, the worker shuts down) or failed unexpectedly: free
+            # the claim now rather than make the retry wait for it to go stale.
+            await asyncio.shield(asyncio.to_thread(outbox.release, self._sessions, key, sender))
+            raise
 
+    async def _send_claimed(self, request: EmailRequest, entry: outbox.OutboxEntry) -> EmailReceipt:
+        """Render, send and record a message this attempt holds the claim for."""
+        key = request.idempotency_key
         subject: str | None = None
         try:
             rendered = render_email(

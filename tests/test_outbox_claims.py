@@ -91,3 +91,15 @@ def test_a_loser_waits_for_the_winners_outcome(sessions: sessionmaker[Session]) 
         timer.join()
     assert entry.status is outbox.OutboxStatus.SENT
     assert entry.subject == "Check-in 1"
+
+
+def test_a_cancelled_sender_frees_its_claim_at_once(sessions: sessionmaker[Session]) -> None:
+    claim_row(sessions)
+    assert outbox.begin_send(sessions, KEY, "cancelled")
+    outbox.release(sessions, KEY, "someone-else")  # not theirs to free
+    assert race(sessions) == 0
+    outbox.release(sessions, KEY, "cancelled")
+    assert race(sessions) == 1
+    outbox.mark_sent(sessions, KEY, "Check-in 1")
+    outbox.release(sessions, KEY, "cancelled")  # an outcome is never undone
+    assert outbox.outcome(sessions, KEY, within=0).status is outbox.OutboxStatus.SENT

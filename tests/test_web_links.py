@@ -30,9 +30,11 @@ from mentorflow.models import (
     SurveyQuestions,
 )
 from mentorflow.settings import Settings
-from mentorflow.store.db import make_engine
+from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import SurveyResponse, UsedLink
 from mentorflow.web import create_app
+from mentorflow.web.answer_delivery import deliver_due
+from mentorflow.web.deps import TemporalConnector
 from tests.conftest import SmtpServer
 from tests.support.form_limits import plain_limits
 from tests.support.pairs import (
@@ -587,18 +589,28 @@ async def test_app_connects_to_temporal_on_first_need(site: Site) -> None:
     assert f"Meet your mentor, {MENTOR.name}" in text_of(page)
 
 
-async def test_temporal_unreachable_gets_a_friendly_503_and_keeps_the_link(site: Site) -> None:
+async def test_temporal_unreachable_keeps_the_answer_and_delivers_it_later(site: Site) -> None:
     handle = await site.start()
     settings = site.settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
     transport = httpx.ASGITransport(app=create_app(settings))
     link = site.link(handle, "introduction", MENTEE)
     async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as http:
-        for response in (
-            await http.get(link),
-            await http.post(link, data={"decision": "accept"}),
-        ):
-            assert response.status_code == 503
-            assert "try again in a few minutes" in text_of(response)
-    assert site.used_links() == []
-    # The same link works once the service is back.
-    assert (await site.http.post(link, data={"decision": "accept"})).status_code == 200
+        shown = await http.get(link)  # nothing to show without the workflow: try again
+        assert shown.status_code == 503
+        assert "try again in a few minutes" in text_of(shown)
+        answered = await http.post(link, data={"decision": "accept"})
+        assert answered.status_code == 202
+        assert "We have your answer" in text_of(answered)
+    assert site.used_links() == [("introduction", MENTEE.employee_id, "claimed")]
+    assert (await snapshot(handle)).confirmed == []
+    # Once the service is back, the kept answer is delivered as it was sent.
+    engine = make_engine(site.settings.resolved_database_url)
+    try:
+        temporal = TemporalConnector(site.settings, site.env.client)
+        assert await deliver_due(make_sessionmaker(engine), temporal) == 1
+    finally:
+        engine.dispose()
+    assert MENTEE.employee_id in (await snapshot(handle)).confirmed
+    assert site.used_links() == [("introduction", MENTEE.employee_id, "used")]
+    again = await site.http.post(link, data={"decision": "accept"})
+    assert again.status_code == 409 and "already been used" in text_of(again)

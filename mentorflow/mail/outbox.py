@@ -172,6 +172,24 @@ def begin_send(
         return bool(getattr(result, "rowcount", 0) == 1)
 
 
+def release(sessions: sessionmaker[Session], key: str, sender: str) -> None:
+    """``sender`` stops without an outcome (cancelled, or an unexpected error):
+    its claim goes back to pending at once instead of waiting to go stale.
+    A claim that already has an outcome, or is someone else's, is untouched."""
+    with sessions() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.idempotency_key == key,
+                OutboxMessage.status == OutboxStatus.SENDING.value,
+                OutboxMessage.claimed_by == sender[:200],
+            )
+            .values(status=OutboxStatus.PENDING.value)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+
+
 def outcome(
     sessions: sessionmaker[Session], key: str, *, within: float = 30.0, poll: float = 0.1
 ) -> OutboxEntry:

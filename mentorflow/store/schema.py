@@ -306,6 +306,29 @@ class UsedLink(Base):
     used_at: Mapped[datetime]
 
 
+class PendingAnswer(Base):
+    """An answer the web app took while the workflow could not (worker down,
+    server slow): kept with the link's claims and the form as sent, and
+    delivered later as the same update (the link id is its update id)."""
+
+    __tablename__ = "pending_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    workflow_id: Mapped[str] = mapped_column(String(255))
+    participant_id: Mapped[str] = mapped_column(String(64))
+    ref: Mapped[str] = mapped_column(String(64), default="")
+    expires_at: Mapped[datetime]
+    form: Mapped[dict] = mapped_column(default=dict)
+    received_at: Mapped[datetime]
+    #: pending → delivered, or refused (the workflow's validator said no).
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 # --------------------------------------------------------------------------- cohorts
 
 

@@ -77,6 +77,23 @@ async def send_apply_link(
     sender = outbox.sender_id("web")
     if not await asyncio.to_thread(outbox.begin_send, sessions, key, sender):
         return False  # another post is sending this window's link
+    try:
+        return await _send_claimed(settings, sessions, person, cohort, program_name, url, entry)
+    except BaseException:
+        await asyncio.shield(asyncio.to_thread(outbox.release, sessions, key, sender))
+        raise
+
+
+async def _send_claimed(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    person: Participant,
+    cohort: str,
+    program_name: str,
+    url: str,
+    entry: outbox.OutboxEntry,
+) -> bool:
+    key = entry.idempotency_key
     context = {
         "program_name": program_name,
         "recipient": person.model_dump(mode="json"),
