@@ -147,6 +147,7 @@ async def test_a_checkin_posted_while_no_worker_runs_is_delivered_later(
                     handle, lambda s: MENTEE.employee_id in s.checkins[0].answered_by, within=30
                 )
                 assert snap.goals[0].milestones[0].status == "done"
+
                 def delivered() -> bool:
                     kept = pending_answers.get(sessions, jti)
                     return kept is not None and kept.status == "delivered"
