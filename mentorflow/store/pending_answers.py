@@ -58,7 +58,9 @@ class KeptAnswer:
 
 
 def keep(session: Session, claims: LinkClaims, form: dict[str, str], received_at: datetime) -> None:
-    """Keeps the answer of ``claims``' link; a second keep of one link is a no-op."""
+    """Keeps the answer of ``claims``' link. The link is claimed by the caller,
+    so a row already there is an earlier answer through it that the workflow
+    refused (the link was freed for this one): it is replaced, never dropped."""
     session.add(
         PendingAnswer(
             jti=claims.jti,
@@ -76,8 +78,22 @@ def keep(session: Session, claims: LinkClaims, form: dict[str, str], received_at
     )
     try:
         session.commit()
+        return
     except IntegrityError:
         session.rollback()
+    session.execute(
+        update(PendingAnswer)
+        .where(PendingAnswer.jti == claims.jti, PendingAnswer.status != DELIVERED)
+        .values(
+            form=form,
+            received_at=received_at,
+            status=PENDING,
+            attempts=0,
+            last_error="",
+            delivered_at=None,
+        )
+    )
+    session.commit()
 
 
 def is_pending(session: Session, jti: str) -> bool:
