@@ -87,7 +87,20 @@ class EmailActivities:
         if entry.status is outbox.OutboxStatus.SENT:
             activity.logger.info("email %s already sent as %s", key, entry.message_id)
             return EmailReceipt(message_id=entry.message_id, already_sent=True)
+        sender = outbox.sender_id("worker")
+        if not await asyncio.to_thread(outbox.begin_send, self._sessions, key, sender):
+            return await self._winners_receipt(key)
+        try:
+            return await self._send_claimed(request, entry)
+        except BaseException:
+            # Cancelled (say, the worker shuts down) or failed unexpectedly: free
+            # the claim now rather than make the retry wait for it to go stale.
+            await asyncio.shield(asyncio.to_thread(outbox.release, self._sessions, key, sender))
+            raise
 
+    async def _send_claimed(self, request: EmailRequest, entry: outbox.OutboxEntry) -> EmailReceipt:
+        """Render, send and record a message this attempt holds the claim for."""
+        key = request.idempotency_key
         subject: str | None = None
         try:
             rendered = render_email(
@@ -126,6 +139,21 @@ class EmailActivities:
             ) from exc
         await self._record_sent(key, rendered.subject)
         return EmailReceipt(message_id=entry.message_id, already_sent=False)
+
+    async def _winners_receipt(self, key: str) -> EmailReceipt:
+        """Another sender (a worker elsewhere, an attempt that timed out but
+        still runs) holds the send: wait for its outcome, never send."""
+        entry = await asyncio.to_thread(outbox.outcome, self._sessions, key)
+        if entry.status is outbox.OutboxStatus.SENT:
+            activity.logger.info("email %s sent by another attempt as %s", key, entry.message_id)
+            return EmailReceipt(message_id=entry.message_id, already_sent=True)
+        if entry.status is outbox.OutboxStatus.FAILED:
+            raise ApplicationError(
+                f"email {key!r} failed: {entry.last_error}", type="SendFailed", non_retryable=True
+            )
+        # Still being sent, or the other sender met a transient failure: a
+        # retry of this activity finds out (and takes over a dead sender's claim).
+        raise ApplicationError(f"email {key!r} is being sent by another attempt", type="SendBusy")
 
     def _current_recipient(self, request: EmailRequest) -> EmailRequest:
         """The recipient's address as the directory has it now: a workflow

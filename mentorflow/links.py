@@ -20,6 +20,22 @@ from mentorflow.models import LinkSpec
 
 PURPOSES: tuple[str, ...] = get_args(LinkSpec.model_fields["purpose"].annotation)
 
+#: The workflow each purpose acts on, as its id reads: the kind and how many
+#: ``:``-separated parts (``mentorship:{cohort}:{mentor}:{mentee}``,
+#: ``application:{cohort}:{employee}``, ``alumni:{employee}:{cohort}``). A
+#: genuine token naming anything else is not a link we mint: refused as not
+#: valid before any workflow is asked (asking would only fail, as a "try
+#: again" page, or reach a workflow that must not be acted on).
+WORKFLOW_KINDS: dict[str, tuple[str, int]] = {
+    **{
+        purpose: ("mentorship", 4)
+        for purpose in ("introduction", "goals", "review", "checkin", "survey", "end")
+    },
+    "approval": ("application", 3),
+    "withdraw": ("application", 3),
+    "alumni": ("alumni", 3),
+}
+
 
 class LinkError(Exception):
     """A link that cannot be honoured; ``reason`` is shown to the person."""
@@ -94,6 +110,15 @@ class LinkSigner:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise LinkInvalid() from exc
+        if not names_its_kind(purpose, claims.workflow_id):
+            raise LinkInvalid()
         if (now if now is not None else time.time()) > claims.expires_at.timestamp():
             raise LinkExpired()
         return claims
+
+
+def names_its_kind(purpose: str, workflow_id: str) -> bool:
+    """Whether ``workflow_id`` is of the kind that ``purpose`` acts on."""
+    kind, parts = WORKFLOW_KINDS[purpose]
+    found = workflow_id.split(":")
+    return len(found) == parts and found[0] == kind and all(found)

@@ -325,6 +325,9 @@ class CheckInAnswer(BaseModel):
     introductions: str = ""
     blockers: str = ""
     notes: str = ""
+    #: When the web app took the answer, for one delivered later (the worker
+    #: was down): the window is judged by this moment, not the delivery's.
+    received_at: datetime | None = None
 
 
 class SurveyAnswer(BaseModel):

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     )
     #: Hard ceiling on any signed link's age, on top of each link's own expiry.
     link_max_age: timedelta = timedelta(days=120)
+    #: How often the web app tries again to deliver the answers it kept while
+    #: a workflow could not take them (worker down, server slow).
+    answer_delivery_interval: timedelta = timedelta(seconds=15)
 
     templates_dir: Path = PROJECT_ROOT / "templates"
 

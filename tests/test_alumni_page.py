@@ -25,6 +25,7 @@ from mentorflow.web.alumni_routes import parse_answer
 from mentorflow.web.forms import FormError
 from tests.conftest import SmtpServer, free_port
 from tests.support.applications import text_of, used_links
+from tests.support.form_limits import plain_limits
 from tests.support.pairs import settings_for, worker_for
 from tests.support.web import serving
 from tests.test_alumni_selection import GRADUATED, add_cohort, add_directory, graduate, program
@@ -128,6 +129,22 @@ async def test_the_alumnus_accepts_on_a_phone_without_javascript(
     assert bad is not None and bad.status == 400
     assert "This link does not work" in await page.inner_text("main")
     await context.close()
+
+
+async def test_the_browser_refuses_a_capacity_out_of_range(site: Alumni, browser: Browser) -> None:
+    url = await invitation_link(site)
+    async with httpx.AsyncClient() as http:
+        served = await http.get(url)
+    capacity = plain_limits(served.text)["capacity"]
+    assert (capacity["min"], capacity["max"]) == ("1", "10")
+
+    page = await browser.new_page(viewport=PHONE)
+    await page.goto(url)
+    field = page.get_by_label("How many mentees can you take on?")
+    for typed, valid in (("11", False), ("0", False), ("10", True), ("1", True)):
+        await field.fill(typed)
+        assert await field.evaluate("input => input.checkValidity()") is valid, typed
+    await page.close()
 
 
 async def test_form_problems_keep_the_link_and_a_decline_is_taken(site: Alumni) -> None:

@@ -30,6 +30,7 @@ from tests.support.applications import (
     stored_applications,
     text_of,
 )
+from tests.support.form_limits import plain_limits
 
 APPLY = f"/apply/{COHORT}"
 ANSWERS = {
@@ -93,7 +94,7 @@ async def test_the_page_never_tells_who_works_here(site: Office) -> None:
     await site.http.post(APPLY, data={"email": "ana.applicant@example.com"})
     await asyncio.sleep(0.2)
     assert len(site.smtp.recorder.messages) == 1
-    assert [k.rsplit(":", 1)[0] for k in outbox_keys(site.db_url)] == [f"apply:{COHORT}:A1"]
+    assert [k.rsplit(":", 1)[0] for k in outbox_keys(site.db_url)] == ["apply:A1"]
 
 
 async def test_a_malformed_email_is_asked_again(site: Office) -> None:
@@ -151,6 +152,18 @@ async def test_from_magic_link_to_a_recorded_application(site: Office) -> None:
     while ("A1", "mentee", "withdrawn", "web") not in stored_applications(site.db_url):
         assert time.monotonic() < deadline, stored_applications(site.db_url)
         await asyncio.sleep(0.05)
+
+
+async def test_the_forms_send_plain_attributes(site: Office) -> None:
+    email = plain_limits((await site.http.get(APPLY)).text)["email"]
+    assert (email["autocomplete"], email["required"], email["type"]) == (
+        "email",
+        "required",
+        "email",
+    )
+    form = await site.http.get(await magic_link(site))
+    capacity = plain_limits(form.text)["capacity"]
+    assert (capacity["min"], capacity["max"], capacity["inputmode"]) == ("1", "10", "numeric")
 
 
 async def test_links_that_do_not_open_the_form(site: Office) -> None:

@@ -30,10 +30,13 @@ from mentorflow.models import (
     SurveyQuestions,
 )
 from mentorflow.settings import Settings
-from mentorflow.store.db import make_engine
+from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import SurveyResponse, UsedLink
 from mentorflow.web import create_app
+from mentorflow.web.answer_delivery import deliver_due
+from mentorflow.web.deps import TemporalConnector
 from tests.conftest import SmtpServer
+from tests.support.form_limits import plain_limits
 from tests.support.pairs import (
     MENTEE,
     MENTOR,
@@ -239,9 +242,33 @@ async def test_expired_link_gets_a_friendly_410(site: Site) -> None:
 async def test_link_for_a_mentorship_that_does_not_exist(site: Site) -> None:
     handle = await site.start()
     spec_handle = site.env.client.get_workflow_handle(f"{handle.id}-gone")
-    response = await site.http.get(site.link(spec_handle, "introduction", MENTOR))
-    assert response.status_code == 410
-    assert "no longer running" in text_of(response)
+    link = site.link(spec_handle, "introduction", MENTOR)
+    for response in (await site.http.get(link), await site.http.post(link, data={})):
+        assert response.status_code == 404
+        assert "This link is not valid" in text_of(response)
+    assert site.used_links() == []
+
+
+async def test_genuine_token_naming_another_kind_of_workflow_is_not_valid(site: Site) -> None:
+    """Signed with the real secret, but naming a workflow its purpose does not
+    act on: a running cohort or application id, or this running mentorship for
+    an alumni or approval page. A plain 4xx, never "try again", nothing acts."""
+    handle = await site.start()
+    cohort = handle.id.split(":")[1]
+    others = [
+        ("introduction", f"cohort:{cohort}"),
+        ("checkin", f"application:{cohort}:{MENTEE.employee_id}"),
+        ("alumni", handle.id),
+        ("approval", handle.id),
+        ("withdraw", handle.id),
+    ]
+    for purpose, workflow_id in others:
+        link = site.link(site.env.client.get_workflow_handle(workflow_id), purpose, MENTEE, "1")
+        for response in (await site.http.get(link), await site.http.post(link, data={})):
+            assert response.status_code == 400, (purpose, workflow_id, response.status_code)
+            assert "This link is not valid" in text_of(response)
+    assert site.used_links() == []
+    assert await update_count(handle) == 0
 
 
 async def test_reused_link_gets_409_and_the_workflow_one_update(site: Site) -> None:
@@ -430,6 +457,30 @@ async def test_checkin_page_shows_goals_and_records_the_answer(site: Site) -> No
     assert "between 1 and 5" in text_of(bad)
 
 
+async def test_goals_and_final_survey_forms_send_plain_limits(site: Site) -> None:
+    handle = await site.start(FOUR_DAYS_DAILY)
+    await introduce(handle)
+    await eventually(handle, lambda s: s.phase == "goals")
+    goals = await site.http.get(site.link(handle, "goals", MENTEE))
+    assert goals.status_code == 200, text_of(goals)
+    today = datetime.now(UTC).date().isoformat()  # the mentee's zone is UTC
+    dates = plain_limits(goals.text)
+    assert dates["goal_0_m0_date"]["min"] == today
+    assert dates["goal_0_m0_date"]["type"] == "date"
+
+    await agree_goals(handle)
+    for _ in range(40):
+        if any(v.kind == "final" and not v.done for v in (await snapshot(handle)).surveys):
+            break
+        await site.env.sleep(timedelta(hours=6))
+    survey = await site.http.get(site.link(handle, "survey", MENTEE, ref="final"))
+    assert survey.status_code == 200, text_of(survey)
+    achieved = plain_limits(survey.text)["goals_achieved"]
+    goals_count = len((await snapshot(handle)).goals)
+    assert (achieved["min"], achieved["max"]) == ("0", str(goals_count))
+    assert achieved["inputmode"] == "numeric"
+
+
 async def test_midpoint_survey(site: Site) -> None:
     handle = await site.start(FOUR_DAYS_DAILY)
     await introduce(handle)
@@ -538,18 +589,28 @@ async def test_app_connects_to_temporal_on_first_need(site: Site) -> None:
     assert f"Meet your mentor, {MENTOR.name}" in text_of(page)
 
 
-async def test_temporal_unreachable_gets_a_friendly_503_and_keeps_the_link(site: Site) -> None:
+async def test_temporal_unreachable_keeps_the_answer_and_delivers_it_later(site: Site) -> None:
     handle = await site.start()
     settings = site.settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
     transport = httpx.ASGITransport(app=create_app(settings))
     link = site.link(handle, "introduction", MENTEE)
     async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as http:
-        for response in (
-            await http.get(link),
-            await http.post(link, data={"decision": "accept"}),
-        ):
-            assert response.status_code == 503
-            assert "try again in a few minutes" in text_of(response)
-    assert site.used_links() == []
-    # The same link works once the service is back.
-    assert (await site.http.post(link, data={"decision": "accept"})).status_code == 200
+        shown = await http.get(link)  # nothing to show without the workflow: try again
+        assert shown.status_code == 503
+        assert "try again in a few minutes" in text_of(shown)
+        answered = await http.post(link, data={"decision": "accept"})
+        assert answered.status_code == 202
+        assert "We have your answer" in text_of(answered)
+    assert site.used_links() == [("introduction", MENTEE.employee_id, "claimed")]
+    assert (await snapshot(handle)).confirmed == []
+    # Once the service is back, the kept answer is delivered as it was sent.
+    engine = make_engine(site.settings.resolved_database_url)
+    try:
+        temporal = TemporalConnector(site.settings, site.env.client)
+        assert await deliver_due(make_sessionmaker(engine), temporal) == 1
+    finally:
+        engine.dispose()
+    assert MENTEE.employee_id in (await snapshot(handle)).confirmed
+    assert site.used_links() == [("introduction", MENTEE.employee_id, "used")]
+    again = await site.http.post(link, data={"decision": "accept"})
+    assert again.status_code == 409 and "already been used" in text_of(again)

@@ -65,6 +65,8 @@ with workflow.unsafe.imports_passed_through():
 
 HR = "hr"
 STORE_TIMEOUT = timedelta(seconds=30)
+#: Check-in answers delivered late are judged by when the web app received them.
+RECEIVED_AT_PATCH = "checkin-answer-received-at"
 EMAIL_TIMEOUT = timedelta(minutes=2)
 # Store and mail outages delay the lifecycle; they never lose a step or a mail.
 RETRY = RetryPolicy(
@@ -97,6 +99,8 @@ class MentorshipWorkflow:
         self._checkins: dict[int, CheckInView] = {}
         self._open: dict[int, set[str]] = {}
         self._sent: dict[int, set[str]] = {}
+        #: Whether a late-delivered answer is judged by its ``received_at``.
+        self._judge_by_received_at = False
         self._answers: dict[int, dict[str, CheckInAnswer]] = {}
         self._surveys: dict[SurveyKind, SurveyView] = {}
         self._survey_answers: dict[SurveyKind, dict[str, SurveyAnswer]] = {}
@@ -110,6 +114,8 @@ class MentorshipWorkflow:
 
     @workflow.run
     async def run(self, input: MentorshipInput) -> MentorshipResult:
+        # Validators may not call patched(): decided once per run, here.
+        self._judge_by_received_at = workflow.patched(RECEIVED_AT_PATCH)
         if input.state is None:
             await self._store(
                 StoreActivities.record_mentorship_started,
@@ -606,7 +612,7 @@ class MentorshipWorkflow:
     @answer_checkin.validator
     def _validate_checkin(self, answer: CheckInAnswer) -> None:
         self._require_member(answer.by)
-        if answer.number not in self._open or answer.by not in self._open[answer.number]:
+        if not self._checkin_open_for(answer):
             raise ValueError("This check-in is not open for answers.")
         if answer.by in self._answers[answer.number]:
             raise ValueError("You have already answered this check-in.")
@@ -616,6 +622,24 @@ class MentorshipWorkflow:
                 self._state.goals[goal_index].milestones[milestone_index]
             except (ValueError, IndexError) as exc:
                 raise ValueError(f"Unknown milestone {key!r}.") from exc
+
+    def _checkin_open_for(self, answer: CheckInAnswer) -> bool:
+        """Open now, or (an answer the web app kept while the worker was down)
+        open when it was received: after this person's check-in went out,
+        before their window closed, and not in the future."""
+        if answer.by in self._open.get(answer.number, set()):
+            return True
+        view = self._checkins.get(answer.number)
+        received = answer.received_at
+        if not self._judge_by_received_at or received is None or view is None:
+            return False
+        opens, closes = view.opens.get(answer.by), view.closes.get(answer.by)
+        return (
+            answer.by in self._sent.get(answer.number, set())
+            and opens is not None
+            and closes is not None
+            and opens <= received <= min(closes, workflow.now())
+        )
 
     @workflow.update
     async def answer_survey(self, answer: SurveyAnswer) -> ActionReceipt:

@@ -2,17 +2,31 @@
 
 The email activity claims the row before it renders or sends anything; a retry
 (or a second workflow asking for the same email) finds the row and, once it is
-``sent``, returns without sending again. These functions are synchronous
-(SQLAlchemy sessions); the activity calls them in a worker thread.
+``sent``, returns without sending again.
+
+Having the row is not the right to send it: every sender (activity attempt,
+web process) must then win ``begin_send``, one conditional ``UPDATE`` from
+``pending`` to ``sending`` whose row count says who won, atomic on SQLite and
+PostgreSQL and across processes. Exactly one racer sends; the others wait
+for its outcome (``outcome``) and return its receipt. A claim older than
+``STALE_CLAIM`` is taken over, so a sender that died mid-send delays its
+message but does not block it forever.
+
+These functions are synchronous (SQLAlchemy sessions); callers run them in a
+worker thread.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import time
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,9 +36,14 @@ from mentorflow.store.schema import OutboxMessage
 SUBJECT_MAX = 400
 ERROR_MAX = 2000
 
+#: A send claim this old belongs to a sender that died: far longer than one
+#: SMTP conversation (its timeout is 30 s by default) ever takes.
+STALE_CLAIM = timedelta(minutes=5)
+
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
@@ -118,6 +137,75 @@ def claim(
         return OutboxEntry.of(row)
 
 
+def begin_send(
+    sessions: sessionmaker[Session],
+    key: str,
+    sender: str,
+    *,
+    stale_after: timedelta = STALE_CLAIM,
+) -> bool:
+    """Claims the right to send ``key`` now; True for exactly one caller.
+
+    One conditional UPDATE: the row moves from ``pending`` or ``failed`` (a
+    failed message may be asked for again, as before claims existed), or
+    from a ``sending`` claim older than ``stale_after``, to ``sending`` by
+    ``sender``; the database serialises racing updates of one row, so the
+    row count tells the winner. Everyone else must not send."""
+    now = _now()
+    with sessions() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.idempotency_key == key,
+                or_(
+                    OutboxMessage.status.in_(
+                        (OutboxStatus.PENDING.value, OutboxStatus.FAILED.value)
+                    ),
+                    (OutboxMessage.status == OutboxStatus.SENDING.value)
+                    & (OutboxMessage.claimed_at < now - stale_after),
+                ),
+            )
+            .values(status=OutboxStatus.SENDING.value, claimed_by=sender[:200], claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def release(sessions: sessionmaker[Session], key: str, sender: str) -> None:
+    """``sender`` stops without an outcome (cancelled, or an unexpected error):
+    its claim goes back to pending at once instead of waiting to go stale.
+    A claim that already has an outcome, or is someone else's, is untouched."""
+    with sessions() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.idempotency_key == key,
+                OutboxMessage.status == OutboxStatus.SENDING.value,
+                OutboxMessage.claimed_by == sender[:200],
+            )
+            .values(status=OutboxStatus.PENDING.value)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+
+
+def outcome(
+    sessions: sessionmaker[Session], key: str, *, within: float = 30.0, poll: float = 0.1
+) -> OutboxEntry:
+    """The row once no one is sending it (sent, failed or back to pending),
+    or as it stands after ``within`` seconds: what a caller that lost
+    ``begin_send`` returns instead of sending."""
+    deadline = time.monotonic() + within
+    while True:
+        entry = get(sessions, key)
+        if entry is None:
+            raise LookupError(f"no outbox row for idempotency key {key!r}")
+        if entry.status is not OutboxStatus.SENDING or time.monotonic() >= deadline:
+            return entry
+        time.sleep(poll)
+
+
 def _update(
     sessions: sessionmaker[Session],
     key: str,
@@ -172,6 +260,11 @@ def mark_failed(
         error=error,
         count_attempt=attempted,
     )
+
+
+def sender_id(role: str) -> str:
+    """Who claims a send: this host and process, and a fresh id for the try."""
+    return f"{role}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 def get(sessions: sessionmaker[Session], key: str) -> OutboxEntry | None:

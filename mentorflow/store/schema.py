@@ -268,12 +268,28 @@ class OutboxMessage(Base):
     template: Mapped[str] = mapped_column(String(64))
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(400))
-    #: pending → sent; ``failed`` after a permanent (5xx) refusal.
+    #: pending → sending (claimed by one sender) → sent; back to pending after
+    #: a transient failure; ``failed`` after a permanent (5xx) refusal.
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: Who is sending it now (process and attempt) and since when: a claim
+    #: older than the outbox's stale limit is taken over (its sender died).
+    claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ApplyLinkWindow(Base):
+    """The apply-link rate limit: the hour in which a person's last link mail
+    was asked for, whatever the cohort. One row per person; a new window
+    opens only once the last one is over."""
+
+    __tablename__ = "apply_link_windows"
+
+    employee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    opened_at: Mapped[datetime]
 
 
 class UsedLink(Base):
@@ -288,6 +304,29 @@ class UsedLink(Base):
     #: ``claimed`` while the action is in flight, ``used`` once it took effect.
     state: Mapped[str] = mapped_column(String(16), default="claimed")
     used_at: Mapped[datetime]
+
+
+class PendingAnswer(Base):
+    """An answer the web app took while the workflow could not (worker down,
+    server slow): kept with the link's claims and the form as sent, and
+    delivered later as the same update (the link id is its update id)."""
+
+    __tablename__ = "pending_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    workflow_id: Mapped[str] = mapped_column(String(255))
+    participant_id: Mapped[str] = mapped_column(String(64))
+    ref: Mapped[str] = mapped_column(String(64), default="")
+    expires_at: Mapped[datetime]
+    form: Mapped[dict] = mapped_column(default=dict)
+    received_at: Mapped[datetime]
+    #: pending → delivered, or refused (the workflow's validator said no).
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 # --------------------------------------------------------------------------- cohorts

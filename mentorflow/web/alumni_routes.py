@@ -31,7 +31,7 @@ from mentorflow.store.used_links import USED, link_state
 from mentorflow.web.application_forms import CAPACITY_RANGE, REASON_MAX, split_list
 from mentorflow.web.application_pages import participant
 from mentorflow.web.deps import SessionDep, SignerDep, TemplatesDep, TemporalConnector, TemporalDep
-from mentorflow.web.errors import PageError
+from mentorflow.web.errors import PageError, link_not_valid
 from mentorflow.web.forms import FormError, _build, _Reader
 from mentorflow.web.single_use import ALREADY_USED, refusal, single_use
 from mentorflow.web.templating import message_page, render
@@ -95,7 +95,7 @@ def unavailable_reason(
 
 async def _status(temporal: TemporalConnector, claims: LinkClaims) -> AlumniInvitationSnapshot:
     return await query(
-        temporal, claims.workflow_id, "status", AlumniInvitationSnapshot, invitation_gone
+        temporal, claims.workflow_id, "status", AlumniInvitationSnapshot, link_not_valid
     )
 
 

@@ -3,8 +3,9 @@ sink's inbox while the embedded stack runs without a real SMTP server."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
@@ -20,6 +21,7 @@ from mentorflow.web import (
     dev_routes,
     links_routes,
 )
+from mentorflow.web.answer_delivery import keep_delivering
 from mentorflow.web.deps import SettingsDep, TemplatesDep, TemporalConnector
 from mentorflow.web.errors import install_error_pages
 from mentorflow.web.templating import make_templates, render
@@ -44,9 +46,21 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     engine = make_engine(settings.resolved_database_url)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Answers kept while a workflow could not take them go out from here.
+        delivering = asyncio.create_task(
+            keep_delivering(
+                app.state.sessionmaker, app.state.temporal, settings.answer_delivery_interval
+            ),
+            name="mentorflow-answer-delivery",
+        )
+        try:
+            yield
+        finally:
+            delivering.cancel()
+            with suppress(asyncio.CancelledError):
+                await delivering
+            engine.dispose()
 
     app = FastAPI(title="mentorflow", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings

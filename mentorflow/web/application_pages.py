@@ -4,6 +4,7 @@ wrote (the system of record for answers), and the words for each status."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +46,14 @@ def is_open(snapshot: ApplicationSnapshot) -> bool:
     return snapshot.status not in FINAL_STATUSES and not snapshot.mentorship_ids
 
 
-async def application_status(temporal: TemporalConnector, workflow_id: str) -> ApplicationSnapshot:
-    return await query(temporal, workflow_id, "status", ApplicationSnapshot, application_gone)
+async def application_status(
+    temporal: TemporalConnector,
+    workflow_id: str,
+    missing: Callable[[], PageError] = application_gone,
+) -> ApplicationSnapshot:
+    """The application's status; ``missing()`` is raised when there is no such
+    workflow (not applied yet, or a link naming one that never existed)."""
+    return await query(temporal, workflow_id, "status", ApplicationSnapshot, missing)
 
 
 def participant(session: Session, employee_id: str) -> Participant:

@@ -39,6 +39,7 @@ from mentorflow.web.deps import (
     TemporalConnector,
     TemporalDep,
 )
+from mentorflow.web.errors import link_not_valid
 from mentorflow.web.forms import FormError
 from mentorflow.web.single_use import ALREADY_USED, refusal, single_use
 from mentorflow.web.templating import message_page, render
@@ -75,7 +76,7 @@ def unavailable_reason(
 async def _view(
     session: Session, temporal: TemporalDep, claims: LinkClaims
 ) -> tuple[ApplicationSnapshot, ApplicationView]:
-    snapshot = await application_status(temporal, claims.workflow_id)
+    snapshot = await application_status(temporal, claims.workflow_id, link_not_valid)
     return snapshot, await run_in_threadpool(application_view, session, snapshot)
 
 

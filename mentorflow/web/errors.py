@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from mentorflow.links import LinkError, LinkExpired
+from mentorflow.links import LinkError, LinkExpired, LinkInvalid
 from mentorflow.web.templating import message_page
 
 
@@ -24,6 +24,16 @@ def unreachable() -> PageError:
         "Please try again in a few minutes",
         "The mentoring service cannot be reached right now. Nothing was changed; "
         "your link still works.",
+    )
+
+
+def link_not_valid() -> PageError:
+    """A genuine link whose workflow does not exist (never did, or is long
+    purged): nothing to retry, so a 4xx like any other link that is not valid."""
+    return PageError(
+        404,
+        "This link does not work",
+        LinkInvalid.reason + " Please open it again from the email, or copy the whole address.",
     )
 
 

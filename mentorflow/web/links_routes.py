@@ -4,9 +4,16 @@ GET only shows (mail scanners pre-fetch links). POST acts exactly once (see
 ``single_use``): the link id is claimed first, then the matching workflow
 update runs with the link id as its update id. A refused action releases the
 claim and changes nothing.
+
+An answer is never lost because the workflow cannot take it now (no worker
+polling, the server slow or down): the form as sent is kept in the store,
+the person is told it was received, the link stays claimed, and the answer
+deliverer (``answer_delivery``) sends the same update later.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -15,10 +22,11 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from mentorflow.links import LinkClaims
 from mentorflow.models import MentorshipSnapshot
+from mentorflow.store import pending_answers
 from mentorflow.store.used_links import USED, link_state
 from mentorflow.web import forms
 from mentorflow.web.deps import SessionDep, SignerDep, TemplatesDep, TemporalDep
-from mentorflow.web.errors import mentorship_gone
+from mentorflow.web.errors import PageError, link_not_valid, mentorship_gone
 from mentorflow.web.pages import (
     TEMPLATES,
     LinkPage,
@@ -34,14 +42,14 @@ from mentorflow.web.workflow_calls import execute_update, query
 router = APIRouter()
 
 
-async def _page(purpose: str, claims: LinkClaims, temporal: TemporalDep) -> LinkPage:
+async def link_page(purpose: str, claims: LinkClaims, temporal: TemporalDep) -> LinkPage:
     snapshot = await query(
-        temporal, claims.workflow_id, "snapshot", MentorshipSnapshot, mentorship_gone
+        temporal, claims.workflow_id, "snapshot", MentorshipSnapshot, link_not_valid
     )
     return build_page(purpose, claims, snapshot)
 
 
-def _parse(page: LinkPage, form: dict[str, str]) -> forms.Action:
+def parse_action(page: LinkPage, form: dict[str, str]) -> forms.Action:
     by = page.claims.participant_id
     match page.purpose:
         case "introduction":
@@ -66,6 +74,18 @@ def _parse(page: LinkPage, form: dict[str, str]) -> forms.Action:
             return forms.parse_end(form, by)
 
 
+def _received(request: Request, templates: TemplatesDep) -> HTMLResponse:
+    return message_page(
+        request,
+        templates,
+        "We have your answer",
+        "Thank you. The mentoring service is busy right now, so your answer will be "
+        "recorded shortly; there is no need to send it again.",
+        202,
+        "success",
+    )
+
+
 def _form_page(
     request: Request, templates: TemplatesDep, page: LinkPage, status: int
 ) -> HTMLResponse:
@@ -85,7 +105,9 @@ async def show_link(
     claims = signer.verify(purpose, token)
     if await run_in_threadpool(link_state, session, claims.jti) == USED:
         raise ALREADY_USED
-    page = await _page(purpose, claims, temporal)
+    if await run_in_threadpool(pending_answers.is_pending, session, claims.jti):
+        return _received(request, templates)
+    page = await link_page(purpose, claims, temporal)
     if (unavailable := unavailable_reason(page)) is not None:
         status, message = unavailable
         return message_page(request, templates, "Nothing to do here", message, status, "info")
@@ -103,12 +125,15 @@ async def submit_link(
     templates: TemplatesDep,
 ) -> HTMLResponse:
     claims = signer.verify(purpose, token)
+    received_at = datetime.now(UTC)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    if await run_in_threadpool(pending_answers.is_pending, session, claims.jti):
+        return _received(request, templates)
     async with single_use(session, claims) as use:
         try:
-            page = await _page(purpose, claims, temporal)
-            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+            page = await link_page(purpose, claims, temporal)
             try:
-                action = _parse(page, form)
+                action = parse_action(page, form)
             except forms.FormError as exc:
                 page.values, page.errors = form, exc.errors
                 return _form_page(request, templates, page, 422)
@@ -124,6 +149,13 @@ async def submit_link(
             return message_page(
                 request, templates, "We could not take this", refusal(exc), 409, "warning"
             )
+        except PageError as exc:
+            if exc.status_code < 500:
+                raise
+            # Cannot be delivered now: kept, and delivered later as this update.
+            await run_in_threadpool(pending_answers.keep, session, claims, form, received_at)
+            use.keep_claimed()
+            return _received(request, templates)
         use.took_effect()
     return render(
         request, templates, "thanks.html", 200, receipt=receipt, page=page, **page.context()

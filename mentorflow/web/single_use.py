@@ -39,9 +39,15 @@ class LinkUse:
 
     def __init__(self) -> None:
         self.effective = False
+        self.kept = False
 
     def took_effect(self) -> None:
         self.effective = True
+
+    def keep_claimed(self) -> None:
+        """The answer is kept for later delivery: the link stays claimed
+        until the deliverer confirms (delivered) or releases it (refused)."""
+        self.kept = True
 
 
 @asynccontextmanager
@@ -62,7 +68,7 @@ async def single_use(session: Session, claims: LinkClaims) -> AsyncIterator[Link
         raise
     if use.effective:
         await run_in_threadpool(confirm_link, session, claims.jti)
-    else:
+    elif not use.kept:
         await run_in_threadpool(release_link, session, claims.jti)
 
 
