@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import TLSConfig
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from mentorflow.settings import Settings
 
@@ -42,6 +43,19 @@ class TemporalUnreachable(RuntimeError):
         )
 
 
+class TemporalNamespaceMissing(TemporalUnreachable):
+    """The frontend answered but has no such namespace: every later call would
+    say "not found", which reads as "no such cohort" rather than "wrong setting"."""
+
+    def __init__(self, address: str, namespace: str) -> None:
+        RuntimeError.__init__(
+            self,
+            f"Temporal at {address} has no namespace {namespace!r}; "
+            "check MENTORFLOW_TEMPORAL_NAMESPACE",
+        )
+        self.address, self.namespace, self.reason = address, namespace, "no such namespace"
+
+
 def short_reason(error: Exception) -> str:
     """``tcp connect error: Connection refused`` out of the SDK's message, which
     nests the Rust error chain (``tonic::transport::Error(Transport, …)``): its
@@ -54,13 +68,24 @@ def short_reason(error: Exception) -> str:
 
 async def connect(settings: Settings) -> Client:
     address = settings.resolved_temporal_address
+    namespace = settings.temporal_namespace
     try:
-        return await Client.connect(
+        client = await Client.connect(
             address,
-            namespace=settings.temporal_namespace,
+            namespace=namespace,
             api_key=settings.temporal_api_key,
             tls=tls_config(settings),
             data_converter=pydantic_data_converter,
         )
     except RuntimeError as exc:
-        raise TemporalUnreachable(address, settings.temporal_namespace, short_reason(exc)) from exc
+        raise TemporalUnreachable(address, namespace, short_reason(exc)) from exc
+    try:
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=namespace)
+        )
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise TemporalNamespaceMissing(address, namespace) from exc
+        # Anything else (a key that may not describe namespaces, say) is left
+        # to the calls that follow, which report it themselves.
+    return client

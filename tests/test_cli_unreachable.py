@@ -4,6 +4,7 @@ exits 1: no traceback, and nothing half done."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.directory import import_directory
 from mentorflow.program import load_program
@@ -91,3 +93,18 @@ def test_a_launch_that_could_not_reach_temporal_can_be_tried_again(
     assert first.returncode == second.returncode == 1
     assert "cannot reach Temporal" in second.stderr
     assert "exists already" not in second.stderr
+
+
+async def test_a_namespace_the_server_does_not_have_is_named(
+    dev_env: WorkflowEnvironment, environ: dict[str, str]
+) -> None:
+    """A frontend that answers but lacks the namespace: every call would come
+    back "not found", which the CLI would read as "no such cohort"."""
+    address = dev_env.client.service_client.config.target_host
+    result = await asyncio.to_thread(
+        _run, environ | {"MENTORFLOW_TEMPORAL_ADDRESS": address}, ["cohort", "status", "open"]
+    )
+    assert result.returncode == 1, result.stdout
+    assert result.stderr.splitlines() == [
+        f"error: Temporal at {address} has no namespace 'hr'; check MENTORFLOW_TEMPORAL_NAMESPACE"
+    ]
