@@ -105,7 +105,7 @@ class EmailActivities:
                 message_id=entry.message_id,
                 idempotency_key=key,
                 cc=request.cc,
-                calendar=self._calendar(request),
+                **self._calendar(request),
             )
         except (EmailTemplateError, ValueError) as exc:
             error = f"email {request.template!r} cannot be built: {exc}"
@@ -183,18 +183,22 @@ class EmailActivities:
         context["links"] = links
         return context
 
-    def _calendar(self, request: EmailRequest) -> bytes | None:
+    def _calendar(self, request: EmailRequest) -> dict[str, Any]:
+        """The check-in series to attach, as ``build_message`` arguments: one
+        UID per mentorship, in the recipient's time zone."""
         calendar = request.context.get("calendar")
         if not calendar:
-            return None
-        series = request.mentorship_id or request.idempotency_key
-        return series_from_context(
+            return {}
+        ics, method = series_from_context(
             calendar,
-            series_key=f"{series}|{request.to.employee_id}",
+            series_key=request.mentorship_id or request.idempotency_key,
             timezone=request.to.timezone,
             description="Your regular mentoring check-in. Each time, a short form arrives by "
             "email: challenges, wins, upcoming decisions, introductions made.",
+            organizer=self._settings.mail_from,
+            attendee=(request.to.name, request.to.email),
         )
+        return {"calendar": ics, "calendar_method": method}
 
     async def _record_sent(self, key: str, subject: str) -> None:
         for pause in (*RECORD_SENT_BACKOFF, None):

@@ -253,6 +253,8 @@ class MentorshipState(BaseModel):
     #: Time spent paused so far; pushes every later date back by as much.
     paused_total: timedelta = timedelta(0)
     value_ratings: list[int] = []
+    #: The SEQUENCE of the last check-in invitation sent (None: none sent yet).
+    calendar_sequence: int | None = None
 
 
 class MentorshipInput(BaseModel):

@@ -216,7 +216,7 @@ async def test_goals_agreed_carries_the_check_in_series(
     [message] = smtp_server.recorder.messages
     [invite] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     assert invite.get_filename() == "mentoring-check-ins.ics"
-    assert invite.get_param("method") == "PUBLISH"
+    assert invite.get_param("method") == "REQUEST"
     ics = invite.get_content()
     assert "DTSTART;TZID=Europe/Paris:20260317T090000" in ics
     assert "RRULE:FREQ=WEEKLY;COUNT=12;INTERVAL=2" in ics

@@ -64,6 +64,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 HR = "hr"
+#: Emails that end the pair: they carry the check-in invitation's cancellation.
+CANCELS_CALENDAR = frozenset({"mentorship_ended"})
 STORE_TIMEOUT = timedelta(seconds=30)
 EMAIL_TIMEOUT = timedelta(minutes=2)
 # Store and mail outages delay the lifecycle; they never lose a step or a mail.
@@ -238,23 +240,22 @@ class MentorshipWorkflow:
         self._state.phase = Phase.CHECKINS
         if self._state.goals:
             planned = schedule.planned_checkins(self._program)
-            first = self._shown(schedule.checkin_due(self._program, self._state.checkins_start, 1))
+            self._state.calendar_sequence = 0
             for person in self._people():
+                # Each person's own first check-in: 09:00 in their zone, the
+                # moment the check-in email really goes out.
+                calendar = self._checkin_calendar(person)
+                assert calendar is not None
                 await self._email(
                     "goals_agreed",
                     person,
                     f"goals:agreed:{person.employee_id}",
                     {
                         "goals": self._dump_goals(),
-                        "first_checkin_at": first.isoformat(),
+                        "first_checkin_at": calendar["first_at"],
                         "cadence": schedule.cadence_text(self._program),
                         "checkins_planned": planned,
-                        "calendar": {
-                            "first_at": first.isoformat(),
-                            "period_seconds": int(self._program.cadence_period.total_seconds()),
-                            "count": planned,
-                            "summary": f"Mentoring check-in: {mentor.name} & {mentee.name}",
-                        },
+                        "calendar": calendar,
                     },
                 )
 
@@ -293,10 +294,13 @@ class MentorshipWorkflow:
 
     async def _checkin(self, number: int) -> None:
         assert self._state.checkins_start is not None
-        due = schedule.checkin_due(self._program, self._state.checkins_start, number)
         window = self._program.checkin_window
+        # Before this patch a pause moved a check-in by the pause's exact
+        # length (09:00 + 2 h 13 min after such a pause); now each check-in
+        # opens at 09:00 local on its shifted day, as its invitation says.
+        realign = workflow.patched("checkins-at-local-time-after-pause")
         opens = {
-            p.employee_id: schedule.local_send_time(self._program, due, p.timezone)
+            p.employee_id: self._checkin_opens(number, p.timezone, realign)
             for p in (self._input.mentor, self._input.mentee)
         }
         view = CheckInView(
@@ -313,13 +317,15 @@ class MentorshipWorkflow:
             CheckInOpened(
                 mentorship_id=self._id,
                 number=number,
-                due_date=self._shown(due).date(),
+                due_date=self._shown(
+                    schedule.checkin_due(self._program, self._state.checkins_start, number)
+                ).date(),
                 opens=view.opens,
                 closes=view.closes,
             ),
         )
         await asyncio.gather(
-            *(self._checkin_for(number, p, opens[p.employee_id]) for p in self._people())
+            *(self._checkin_for(number, p, opens[p.employee_id], realign) for p in self._people())
         )
         if not self._sent[number] and self._outcome:
             return  # ended before this check-in went out
@@ -327,9 +333,14 @@ class MentorshipWorkflow:
         view.outcome = outcome
         await self._close_checkin(number, outcome)
 
-    async def _checkin_for(self, number: int, person: Participant, opens: datetime) -> None:
+    async def _checkin_for(
+        self, number: int, person: Participant, opens: datetime, realign: bool = False
+    ) -> None:
         window = self._program.checkin_window
-        await self._wait_until(opens)
+        if realign:
+            opens = await self._wait_for_checkin(number, person)
+        else:
+            await self._wait_until(opens)
         if self._outcome:
             return
         view = self._checkins[number]
@@ -693,7 +704,10 @@ class MentorshipWorkflow:
             StoreActivities.record_status,
             StatusRecord(mentorship_id=self._id, phase=self._state.phase, at=workflow.now()),
         )
-        await self._notify_pause("mentorship_resumed", request.by, "")
+        if self._state.calendar_sequence is not None:
+            # Every later check-in moved: the invitations follow (same UID).
+            self._state.calendar_sequence += 1
+        await self._notify_pause("mentorship_resumed", request.by, "", calendar=True)
         return ActionReceipt(message="Welcome back: the mentorship has resumed.")
 
     @resume.validator
@@ -785,6 +799,51 @@ class MentorshipWorkflow:
         finally:
             self._deadlines.remove(deadline)
 
+    def _checkin_opens(self, number: int, timezone: str, realign: bool = True) -> datetime:
+        """When check-in ``number`` opens for someone in ``timezone``, on the
+        timeline: 09:00 local on its due day as that day is now (after any
+        pause so far), for day-scale cadences."""
+        due = schedule.checkin_due(self._program, self._term_start(), number)
+        if not realign:
+            return schedule.local_send_time(self._program, due, timezone)
+        wall = schedule.local_send_time(self._program, self._shown(due), timezone)
+        return wall - self._state.paused_total
+
+    async def _wait_for_checkin(self, number: int, person: Participant) -> datetime:
+        """Wait until the check-in opens for ``person``; a pause on the way
+        moves the opening to 09:00 local of the new day. Returns the opening."""
+        while True:
+            opens = self._checkin_opens(number, person.timezone)
+            if not await self._wait_until(opens, lambda: self._paused):
+                return opens
+            await workflow.wait_condition(lambda: not self._paused or self._outcome is not None)
+            if self._outcome:
+                return opens
+
+    def _checkin_calendar(self, person: Participant, method: str = "REQUEST") -> dict | None:
+        """The invitation to the check-ins still ahead of ``person`` (a
+        template's ``calendar`` context), or None when none are left. Each
+        date is 09:00 in the person's zone as the check-in will really open."""
+        if self._state.checkins_start is None or self._state.calendar_sequence is None:
+            return None
+        first = self._state.next_checkin
+        if person.employee_id in self._sent.get(first, ()):
+            first += 1
+        planned = schedule.planned_checkins(self._program)
+        if first > planned:
+            return None
+        at = self._shown(self._checkin_opens(first, person.timezone))
+        mentor, mentee = self._input.mentor, self._input.mentee
+        sequence = self._state.calendar_sequence + (1 if method == "CANCEL" else 0)
+        return {
+            "first_at": at.isoformat(),
+            "period_seconds": int(self._program.cadence_period.total_seconds()),
+            "count": planned - first + 1,
+            "summary": f"Mentoring check-in: {mentor.name} & {mentee.name}",
+            "sequence": sequence,
+            "method": method,
+        }
+
     def _timeline_now(self) -> datetime:
         """Now, on the mentorship's own timeline (wall clock less time on leave)."""
         return workflow.now() - self._state.paused_total
@@ -857,16 +916,23 @@ class MentorshipWorkflow:
             "closes_at": self._shown(closes).isoformat(),
         }
 
-    async def _notify_pause(self, template: str, by: str, reason: str) -> None:
+    async def _notify_pause(
+        self, template: str, by: str, reason: str, calendar: bool = False
+    ) -> None:
         by_person = self._person(by)
         by_name = by_person.name if by_person else "the program team"
         stamp = workflow.now().isoformat()
         for person in self._people():
+            invitation = self._checkin_calendar(person) if calendar else None
             await self._email(
                 template,
                 person,
                 f"{template}:{stamp}:{person.employee_id}",
-                {"by_name": by_name, "reason": reason},
+                {
+                    "by_name": by_name,
+                    "reason": reason,
+                    **({"calendar": invitation} if invitation else {}),
+                },
                 links=[
                     self._link("manage", "end", person, "", workflow.now() + self._program.duration)
                 ],
@@ -914,6 +980,9 @@ class MentorshipWorkflow:
         # them since this step began).
         to = self._person(to.employee_id) or to
         partner = self._partner(to.employee_id)
+        if template in CANCELS_CALENDAR and (cancel := self._checkin_calendar(to, "CANCEL")):
+            # The pair's end withdraws the check-ins from the person's calendar.
+            context = {**(context or {}), "calendar": cancel}
         full_context = {
             "program_name": self._program.program_name,
             "recipient": self._dump(to),
