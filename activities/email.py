@@ -7,12 +7,18 @@ Message-ID; a retried activity that finds the row ``sent`` returns
 classified for Temporal: transient SMTP trouble raises a retryable error, a
 5xx refusal or an email that cannot be built raises a non-retryable
 ``ApplicationError`` and marks the row ``failed``.
+
+The receipt says when the SMTP server accepted the message: a response window
+opens then, not when the workflow asked for the email (an SMTP outage must
+never use up anyone's window). Times are reported on the Temporal server's
+clock, which workflows read, rather than on this worker's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -58,18 +64,19 @@ class EmailActivities:
 
     @activity.defn(name="send_email")
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
+        clock = ServerClock.of_this_attempt()
         lock = self._in_flight.get(request.idempotency_key)
         if lock is None:
             lock = self._in_flight[request.idempotency_key] = asyncio.Lock()
         async with lock:
-            return await self._send_once(request)
+            return await self._send_once(request, clock)
 
     async def close(self) -> None:
         await self._pool.close()
 
     # ----------------------------------------------------------------- steps
 
-    async def _send_once(self, request: EmailRequest) -> EmailReceipt:
+    async def _send_once(self, request: EmailRequest, clock: ServerClock) -> EmailReceipt:
         key = request.idempotency_key
         request = await asyncio.to_thread(self._current_recipient, request)
         try:
@@ -86,13 +93,14 @@ class EmailActivities:
             raise ApplicationError(str(exc), type="OutboxConflict", non_retryable=True) from exc
         if entry.status is outbox.OutboxStatus.SENT:
             activity.logger.info("email %s already sent as %s", key, entry.message_id)
-            return EmailReceipt(message_id=entry.message_id, already_sent=True)
+            sent_at = clock.of_local(entry.sent_at) if entry.sent_at else None
+            return EmailReceipt(message_id=entry.message_id, already_sent=True, sent_at=sent_at)
 
         subject: str | None = None
         try:
             rendered = render_email(
                 request.template,
-                self._context(request),
+                self._context(request, clock.now()),
                 self._settings.templates_dir,
                 await asyncio.to_thread(self._overrides, request),
             )
@@ -124,8 +132,9 @@ class EmailActivities:
             raise ApplicationError(
                 f"{request.to.email}: {exc}", type="PermanentMailError", non_retryable=True
             ) from exc
+        sent_at = clock.now()
         await self._record_sent(key, rendered.subject)
-        return EmailReceipt(message_id=entry.message_id, already_sent=False)
+        return EmailReceipt(message_id=entry.message_id, already_sent=False, sent_at=sent_at)
 
     def _current_recipient(self, request: EmailRequest) -> EmailRequest:
         """The recipient's address as the directory has it now: a workflow
@@ -166,14 +175,21 @@ class EmailActivities:
             self._template_overrides[cohort] = dict(program.get("email_template_sources") or {})
         return self._template_overrides[cohort]
 
-    def _context(self, request: EmailRequest) -> dict[str, Any]:
+    def _context(self, request: EmailRequest, now: datetime) -> dict[str, Any]:
         """The template context: the workflow's, plus the recipient and the
-        signed links (deterministic ids, so a retry mints the same URLs)."""
+        signed links (deterministic ids, so a retry mints the same URLs).
+        Deadlines and link expiries of a window that opens with this email
+        are counted from ``now``, just before the message is handed over, so
+        what the person reads is never later than the window's real end."""
         context = dict(request.context)
         context.setdefault("recipient", request.to.model_dump(mode="json"))
         context.setdefault("mentorship_id", request.mentorship_id or "")
+        for name, offset in request.deadlines.items():
+            context[name] = (now + offset).isoformat()
         links = dict(context.get("links") or {})
         for spec in request.links:
+            if spec.expires_in is not None:
+                spec = spec.model_copy(update={"expires_at": now + spec.expires_in})
             links[spec.name] = self._signer.url(
                 self._settings.base_url,
                 spec,
@@ -210,3 +226,26 @@ class EmailActivities:
                     raise
                 activity.logger.warning("recording email %s as sent failed; retrying", key)
                 await asyncio.sleep(pause)
+
+
+class ServerClock:
+    """The Temporal server's clock as seen from this activity attempt: the
+    attempt's start time on the server and how long ago that was here. A
+    worker whose clock is a minute off would otherwise shorten or stretch
+    every window by a minute (and the time-skipping test server runs ahead)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self._offset = offset
+
+    @classmethod
+    def of_this_attempt(cls) -> ServerClock:
+        return cls(activity.info().started_time - datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def of_local(self, moment: datetime) -> datetime:
+        """A time this worker (or another) recorded, on the server's clock."""
+        if moment.tzinfo is None:  # SQLite returns naive UTC
+            moment = moment.replace(tzinfo=UTC)
+        return moment + self._offset

@@ -438,6 +438,10 @@ class LinkSpec(BaseModel):
     participant_id: str
     ref: str = ""  # check-in number or survey kind
     expires_at: datetime
+    #: Set when the link belongs to a response window that opens with its
+    #: email: it then expires this long after the email goes out (and
+    #: ``expires_at`` is only the workflow's estimate).
+    expires_in: timedelta | None = None
 
 
 class EmailRequest(BaseModel):
@@ -452,11 +456,19 @@ class EmailRequest(BaseModel):
     context: dict[str, Any] = {}
     links: list[LinkSpec] = []
     cc: list[str] = []
+    #: Context keys the activity sets to the moment the message goes out plus
+    #: this offset (ISO 8601): a response window's end as the person sees it
+    #: is counted from when the email really left, not from when it was asked.
+    deadlines: dict[str, timedelta] = {}
 
 
 class EmailReceipt(BaseModel):
     message_id: str
     already_sent: bool
+    #: When the SMTP server accepted the message (for a message sent by an
+    #: earlier attempt, when that happened), on the Temporal server's clock,
+    #: the one ``workflow.now()`` reads. None from workers before this field.
+    sent_at: datetime | None = None
 
 
 class MentorshipEvent(BaseModel):
