@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorflow.cohort_models import Overrides, PairRef
+from mentorflow.introduction import introduction
 from mentorflow.matching import MatchingInput, MatchingResult
-from mentorflow.models import MentorshipInput, Participant
+from mentorflow.models import MentorshipInput, Participant, PartnerFacts, Role
 from mentorflow.store import cohorts
-from mentorflow.store.schema import MatchingRun, Person
+from mentorflow.store.schema import Application, MatchingRun, Person
 
 
 class OverrideError(ValueError):
@@ -60,8 +61,11 @@ def approved_pairs(session: Session, run_id: int) -> tuple[MatchingRun, list[Pai
 
 
 def mentorship_inputs(
-    session: Session, cohort_name: str, pairs: list[PairRef]
+    session: Session, cohort_name: str, pairs: list[PairRef], run: MatchingRun | None = None
 ) -> list[MentorshipInput]:
+    """Each pair's input, with its introduction: the partner facts from the
+    directory and the applications, and why ``run`` paired them (a pair HR
+    forced has no explanation in it)."""
     cohort = cohorts.get_cohort(session, cohort_name)
     if cohort is None:
         raise cohorts.UnknownCohort(f"no cohort {cohort_name!r}")
@@ -86,12 +90,45 @@ def mentorship_inputs(
             timezone=person.timezone or "UTC",
         )
 
+    ids = {x for pair in pairs for x in (pair.mentor_id, pair.mentee_id)}
+    applications = {
+        (a.employee_id, a.role): a
+        for a in session.scalars(
+            select(Application).where(
+                Application.cohort == cohort_name, Application.employee_id.in_(ids)
+            )
+        )
+    }
+    explanations = {
+        (p.mentor_id, p.mentee_id): p.explanation
+        for p in (MatchingResult.model_validate(run.result).pairs if run is not None else [])
+    }
+
+    def facts(employee_id: str, role: Role) -> PartnerFacts:
+        person = people[employee_id]
+        applied = applications.get((employee_id, role.value))
+        return PartnerFacts(
+            title=person.title,
+            department=person.department,
+            expertise=applied.expertise if applied and role is Role.MENTOR else "",
+            goals=applied.goals if applied and role is Role.MENTEE else "",
+            interests=applied.interests if applied and role is Role.MENTEE else "",
+            languages=list(applied.languages) if applied else [],
+        )
+
     return [
         MentorshipInput(
             cohort=cohort_name,
             program=settings,
             mentor=participant(pair.mentor_id),
             mentee=participant(pair.mentee_id),
+            introduction=introduction(
+                mentor_name=people[pair.mentor_id].name,
+                mentee_name=people[pair.mentee_id].name,
+                mentor=facts(pair.mentor_id, Role.MENTOR),
+                mentee=facts(pair.mentee_id, Role.MENTEE),
+                explanation=explanations.get((pair.mentor_id, pair.mentee_id)),
+            ),
         )
         for pair in pairs
     ]

@@ -257,6 +257,31 @@ class MentorshipState(BaseModel):
     calendar_sequence: int | None = None
 
 
+class PartnerFacts(BaseModel):
+    """What one side of a pair learns about the other at the introduction:
+    from the directory and from what they applied with (never the notes
+    meant for the program team)."""
+
+    title: str = ""
+    department: str = ""
+    #: A mentor's offered expertise; a mentee's goals and interests.
+    expertise: str = ""
+    goals: str = ""
+    interests: str = ""
+    languages: list[str] = []
+
+
+class Introduction(BaseModel):
+    """Why the engine paired these two, for the introduction mail and page."""
+
+    mentor: PartnerFacts = PartnerFacts()
+    mentee: PartnerFacts = PartnerFacts()
+    #: The matching explanation in plain words, e.g. "You were paired because
+    #: Ana's expertise in Kubernetes matches Ben's goals, you both speak
+    #: Portuguese, and you are in different departments."
+    why: str = ""
+
+
 class MentorshipInput(BaseModel):
     cohort: str
     program: ProgramSettings
@@ -264,6 +289,8 @@ class MentorshipInput(BaseModel):
     mentee: Participant
     #: Set only by continue-as-new.
     state: MentorshipState | None = None
+    #: Filled where the cohort starts its pairs (None in older workflows).
+    introduction: Introduction | None = None
 
     @model_validator(mode="after")
     def _two_people(self) -> MentorshipInput:
@@ -398,6 +425,7 @@ class MentorshipSnapshot(BaseModel):
     paused: bool
     mentor: Participant
     mentee: Participant
+    introduction: Introduction | None = None
     confirmed: list[str]
     goals: list[Goal]
     goals_proposed: bool

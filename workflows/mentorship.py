@@ -195,6 +195,12 @@ class MentorshipWorkflow:
                 "mentor": self._dump(self._input.mentor),
                 "mentee": self._dump(self._input.mentee),
                 "respond_by": self._shown(deadline).isoformat(),
+                # Who the other is and why they were paired (None: older input).
+                **(
+                    {"introduction": self._input.introduction.model_dump(mode="json")}
+                    if self._input.introduction
+                    else {}
+                ),
             },
             links=[self._link("respond", "introduction", person, "", deadline, opens_window)],
             deadlines={"respond_by": opens_window} if opens_window else None,
@@ -816,6 +822,7 @@ class MentorshipWorkflow:
             paused=self._paused,
             mentor=self._input.mentor,
             mentee=self._input.mentee,
+            introduction=self._input.introduction,
             confirmed=list(self._state.confirmed),
             goals=self._state.goals or self._proposal or self._returned,
             goals_proposed=self._proposal is not None or bool(self._state.goals),
