@@ -14,12 +14,13 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.links import LinkSigner
-from mentorflow.models import Outcome, Participant
+from mentorflow.models import CheckInAnswer, MeetingStatus, Outcome, Participant
 from tests.conftest import SmtpServer
 from tests.support.pairs import (
     MENTEE,
     MENTOR,
     SIX_MONTHS_BIWEEKLY,
+    agree_goals,
     eventually,
     introduce,
     settings_for,
@@ -27,8 +28,10 @@ from tests.support.pairs import (
     start_pair,
     worker_for,
 )
+from workflows.mentorship import MentorshipWorkflow
 
 INTRODUCTION = timedelta(minutes=10)
+CHECKIN = timedelta(minutes=20)
 PROGRAM = SIX_MONTHS_BIWEEKLY.model_copy(update={"introduction_timeout": INTRODUCTION})
 OUTAGE_REPLY = "421 4.3.2 Service not available, closing transmission channel"
 
@@ -87,3 +90,34 @@ async def test_an_outage_longer_than_the_introduction_window_leaves_the_window_w
     snap = await eventually(handle, lambda s: s.phase == "goals")
     assert snap.outcome is None
     assert (await snapshot(handle)).outcome != Outcome.NOT_STARTED
+
+
+HOURLY = SIX_MONTHS_BIWEEKLY.model_copy(
+    update={"cadence": "PT1H", "duration": timedelta(hours=3), "checkin_window": CHECKIN}
+)
+
+
+async def test_an_outage_on_check_in_day_leaves_each_check_in_window_whole(
+    env: tuple[WorkflowEnvironment, str], smtp_server: SmtpServer
+) -> None:
+    time_skipping, task_queue = env
+    handle = await start_pair(time_skipping.client, task_queue, HOURLY)
+    await introduce(handle)
+    await agree_goals(handle)
+    planned = (await eventually(handle, lambda s: bool(s.checkins))).checkins[0]
+    smtp_server.recorder.outage = OUTAGE_REPLY
+    now = await time_skipping.get_current_time()
+    # The check-in falls due during an outage twice its window long.
+    await time_skipping.sleep(planned.opens[MENTEE.employee_id] - now + 2 * CHECKIN)
+    assert smtp_server.recorder.refused >= 3
+    smtp_server.recorder.outage = None
+    while not any("Check-in 1" in str(m["Subject"]) for m in smtp_server.recorder.to(MENTEE.email)):
+        await time_skipping.sleep(timedelta(minutes=1))
+    delivered = await time_skipping.get_current_time()
+
+    snap = await eventually(handle, lambda s: MENTEE.employee_id in s.checkins[0].open_for)
+    assert snap.checkins[0].closes[MENTEE.employee_id] >= delivered + CHECKIN - timedelta(minutes=1)
+    await handle.execute_update(
+        MentorshipWorkflow.answer_checkin,
+        CheckInAnswer(by=MENTEE.employee_id, number=1, met=MeetingStatus.YES),
+    )
