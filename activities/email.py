@@ -239,6 +239,8 @@ class ServerClock:
 
     @classmethod
     def of_this_attempt(cls) -> ServerClock:
+        if not activity.in_activity():  # called directly (a tool, a test): this clock
+            return cls(timedelta(0))
         return cls(activity.info().started_time - datetime.now(UTC))
 
     def now(self) -> datetime:
