@@ -122,9 +122,9 @@ class CohortActivities:
     @activity.defn
     async def pairs_page(self, page: PairsPage) -> PairsPageResult:
         def work(session: Session, page: PairsPage) -> PairsPageResult:
-            _run, pairs = approved_pairs(session, page.run_id)
+            run, pairs = approved_pairs(session, page.run_id)
             chunk = pairs[page.offset : page.offset + page.limit]
-            return PairsPageResult(pairs=mentorship_inputs(session, page.cohort, chunk))
+            return PairsPageResult(pairs=mentorship_inputs(session, page.cohort, chunk, run))
 
         return await self._run(work, page)
 

@@ -7,12 +7,18 @@ Message-ID; a retried activity that finds the row ``sent`` returns
 classified for Temporal: transient SMTP trouble raises a retryable error, a
 5xx refusal or an email that cannot be built raises a non-retryable
 ``ApplicationError`` and marks the row ``failed``.
+
+The receipt says when the SMTP server accepted the message: a response window
+opens then, not when the workflow asked for the email (an SMTP outage must
+never use up anyone's window). Times are reported on the Temporal server's
+clock, which workflows read, rather than on this worker's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -58,18 +64,19 @@ class EmailActivities:
 
     @activity.defn(name="send_email")
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
+        clock = ServerClock.of_this_attempt()
         lock = self._in_flight.get(request.idempotency_key)
         if lock is None:
             lock = self._in_flight[request.idempotency_key] = asyncio.Lock()
         async with lock:
-            return await self._send_once(request)
+            return await self._send_once(request, clock)
 
     async def close(self) -> None:
         await self._pool.close()
 
     # ----------------------------------------------------------------- steps
 
-    async def _send_once(self, request: EmailRequest) -> EmailReceipt:
+    async def _send_once(self, request: EmailRequest, clock: ServerClock) -> EmailReceipt:
         key = request.idempotency_key
         request = await asyncio.to_thread(self._current_recipient, request)
         try:
@@ -86,26 +93,29 @@ class EmailActivities:
             raise ApplicationError(str(exc), type="OutboxConflict", non_retryable=True) from exc
         if entry.status is outbox.OutboxStatus.SENT:
             activity.logger.info("email %s already sent as %s", key, entry.message_id)
-            return EmailReceipt(message_id=entry.message_id, already_sent=True)
+            sent_at = clock.of_local(entry.sent_at) if entry.sent_at else None
+            return EmailReceipt(message_id=entry.message_id, already_sent=True, sent_at=sent_at)
         sender = outbox.sender_id("worker")
         if not await asyncio.to_thread(outbox.begin_send, self._sessions, key, sender):
-            return await self._winners_receipt(key)
+            return await self._winners_receipt(key, clock)
         try:
-            return await self._send_claimed(request, entry)
+            return await self._send_claimed(request, entry, clock)
         except BaseException:
             # Cancelled (say, the worker shuts down) or failed unexpectedly: free
             # the claim now rather than make the retry wait for it to go stale.
             await asyncio.shield(asyncio.to_thread(outbox.release, self._sessions, key, sender))
             raise
 
-    async def _send_claimed(self, request: EmailRequest, entry: outbox.OutboxEntry) -> EmailReceipt:
+    async def _send_claimed(
+        self, request: EmailRequest, entry: outbox.OutboxEntry, clock: ServerClock
+    ) -> EmailReceipt:
         """Render, send and record a message this attempt holds the claim for."""
         key = request.idempotency_key
         subject: str | None = None
         try:
             rendered = render_email(
                 request.template,
-                self._context(request),
+                self._context(request, clock.now()),
                 self._settings.templates_dir,
                 await asyncio.to_thread(self._overrides, request),
             )
@@ -118,7 +128,7 @@ class EmailActivities:
                 message_id=entry.message_id,
                 idempotency_key=key,
                 cc=request.cc,
-                calendar=self._calendar(request),
+                **self._calendar(request),
             )
         except (EmailTemplateError, ValueError) as exc:
             error = f"email {request.template!r} cannot be built: {exc}"
@@ -137,16 +147,18 @@ class EmailActivities:
             raise ApplicationError(
                 f"{request.to.email}: {exc}", type="PermanentMailError", non_retryable=True
             ) from exc
+        sent_at = clock.now()
         await self._record_sent(key, rendered.subject)
-        return EmailReceipt(message_id=entry.message_id, already_sent=False)
+        return EmailReceipt(message_id=entry.message_id, already_sent=False, sent_at=sent_at)
 
-    async def _winners_receipt(self, key: str) -> EmailReceipt:
+    async def _winners_receipt(self, key: str, clock: ServerClock) -> EmailReceipt:
         """Another sender (a worker elsewhere, an attempt that timed out but
         still runs) holds the send: wait for its outcome, never send."""
         entry = await asyncio.to_thread(outbox.outcome, self._sessions, key)
         if entry.status is outbox.OutboxStatus.SENT:
             activity.logger.info("email %s sent by another attempt as %s", key, entry.message_id)
-            return EmailReceipt(message_id=entry.message_id, already_sent=True)
+            sent_at = clock.of_local(entry.sent_at) if entry.sent_at else None
+            return EmailReceipt(message_id=entry.message_id, already_sent=True, sent_at=sent_at)
         if entry.status is outbox.OutboxStatus.FAILED:
             raise ApplicationError(
                 f"email {key!r} failed: {entry.last_error}", type="SendFailed", non_retryable=True
@@ -194,14 +206,21 @@ class EmailActivities:
             self._template_overrides[cohort] = dict(program.get("email_template_sources") or {})
         return self._template_overrides[cohort]
 
-    def _context(self, request: EmailRequest) -> dict[str, Any]:
+    def _context(self, request: EmailRequest, now: datetime) -> dict[str, Any]:
         """The template context: the workflow's, plus the recipient and the
-        signed links (deterministic ids, so a retry mints the same URLs)."""
+        signed links (deterministic ids, so a retry mints the same URLs).
+        Deadlines and link expiries of a window that opens with this email
+        are counted from ``now``, just before the message is handed over, so
+        what the person reads is never later than the window's real end."""
         context = dict(request.context)
         context.setdefault("recipient", request.to.model_dump(mode="json"))
         context.setdefault("mentorship_id", request.mentorship_id or "")
+        for name, offset in request.deadlines.items():
+            context[name] = (now + offset).isoformat()
         links = dict(context.get("links") or {})
         for spec in request.links:
+            if spec.expires_in is not None:
+                spec = spec.model_copy(update={"expires_at": now + spec.expires_in})
             links[spec.name] = self._signer.url(
                 self._settings.base_url,
                 spec,
@@ -211,18 +230,22 @@ class EmailActivities:
         context["links"] = links
         return context
 
-    def _calendar(self, request: EmailRequest) -> bytes | None:
+    def _calendar(self, request: EmailRequest) -> dict[str, Any]:
+        """The check-in series to attach, as ``build_message`` arguments: one
+        UID per mentorship, in the recipient's time zone."""
         calendar = request.context.get("calendar")
         if not calendar:
-            return None
-        series = request.mentorship_id or request.idempotency_key
-        return series_from_context(
+            return {}
+        ics, method = series_from_context(
             calendar,
-            series_key=f"{series}|{request.to.employee_id}",
+            series_key=request.mentorship_id or request.idempotency_key,
             timezone=request.to.timezone,
             description="Your regular mentoring check-in. Each time, a short form arrives by "
             "email: challenges, wins, upcoming decisions, introductions made.",
+            organizer=self._settings.mail_from,
+            attendee=(request.to.name, request.to.email),
         )
+        return {"calendar": ics, "calendar_method": method}
 
     async def _record_sent(self, key: str, subject: str) -> None:
         for pause in (*RECORD_SENT_BACKOFF, None):
@@ -234,3 +257,28 @@ class EmailActivities:
                     raise
                 activity.logger.warning("recording email %s as sent failed; retrying", key)
                 await asyncio.sleep(pause)
+
+
+class ServerClock:
+    """The Temporal server's clock as seen from this activity attempt: the
+    attempt's start time on the server and how long ago that was here. A
+    worker whose clock is a minute off would otherwise shorten or stretch
+    every window by a minute (and the time-skipping test server runs ahead)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self._offset = offset
+
+    @classmethod
+    def of_this_attempt(cls) -> ServerClock:
+        if not activity.in_activity():  # called directly (a tool, a test): this clock
+            return cls(timedelta(0))
+        return cls(activity.info().started_time - datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def of_local(self, moment: datetime) -> datetime:
+        """A time this worker (or another) recorded, on the server's clock."""
+        if moment.tzinfo is None:  # SQLite returns naive UTC
+            moment = moment.replace(tzinfo=UTC)
+        return moment + self._offset

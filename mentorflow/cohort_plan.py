@@ -12,9 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorflow.cohort_models import Overrides, PairRef
+from mentorflow.introduction import introduction
 from mentorflow.matching import HardRule, MatchingInput, MatchingResult
 from mentorflow.matching.rules import HardRules
-from mentorflow.models import NAMED_CADENCES, MentorshipInput, Participant, ProgramSettings, Role
+from mentorflow.models import (
+    NAMED_CADENCES,
+    MentorshipInput,
+    Participant,
+    PartnerFacts,
+    ProgramSettings,
+    Role,
+)
 from mentorflow.program import ProgramConfig
 from mentorflow.store import cohorts
 from mentorflow.store.schema import Application, MatchingRun, Person
@@ -147,47 +155,40 @@ def pair_settings(
         return settings
 
 
-def _preferred_cadences(
-    session: Session, cohort_name: str, pairs: list[PairRef]
-) -> dict[tuple[str, str], str]:
-    """(employee id, role) → the cadence they asked for, for the people in ``pairs``."""
-    ids = {x for pair in pairs for x in (pair.mentor_id, pair.mentee_id)}
-    rows = session.execute(
-        select(Application.employee_id, Application.role, Application.preferred_cadence).where(
-            Application.cohort == cohort_name, Application.employee_id.in_(ids)
-        )
-    )
-    return {(employee_id, role): cadence for employee_id, role, cadence in rows}
-
-
 def mentorship_inputs(
-    session: Session, cohort_name: str, pairs: list[PairRef]
+    session: Session, cohort_name: str, pairs: list[PairRef], run: MatchingRun | None = None
 ) -> list[MentorshipInput]:
+    """Each pair's input, with its introduction: the partner facts from the
+    directory and the applications, and why ``run`` paired them (a pair HR
+    forced has no explanation in it)."""
     cohort = cohorts.get_cohort(session, cohort_name)
     if cohort is None:
         raise cohorts.UnknownCohort(f"no cohort {cohort_name!r}")
     program = cohorts.cohort_program(cohort)
     settings = program.mentorship_settings()
-    cadences = _preferred_cadences(session, cohort_name, pairs)
-
-    def pair_program(pair: PairRef) -> ProgramSettings:
-        return pair_settings(
-            program,
-            settings,
-            cadences.get((pair.mentor_id, Role.MENTOR.value), ""),
-            cadences.get((pair.mentee_id, Role.MENTEE.value), ""),
-        )
-
+    ids = {x for pair in pairs for x in (pair.mentor_id, pair.mentee_id)}
     people = {
-        p.employee_id: p
-        for p in session.scalars(
-            select(Person).where(
-                Person.employee_id.in_(
-                    {x for pair in pairs for x in (pair.mentor_id, pair.mentee_id)}
-                )
+        p.employee_id: p for p in session.scalars(select(Person).where(Person.employee_id.in_(ids)))
+    }
+    applications = {
+        (a.employee_id, a.role): a
+        for a in session.scalars(
+            select(Application).where(
+                Application.cohort == cohort_name, Application.employee_id.in_(ids)
             )
         )
     }
+    explanations = {
+        (p.mentor_id, p.mentee_id): p.explanation
+        for p in (MatchingResult.model_validate(run.result).pairs if run is not None else [])
+    }
+
+    def applied(employee_id: str, role: Role) -> Application | None:
+        return applications.get((employee_id, role.value))
+
+    def cadence(employee_id: str, role: Role) -> str:
+        application = applied(employee_id, role)
+        return application.preferred_cadence if application else ""
 
     def participant(employee_id: str) -> Participant:
         person = people[employee_id]
@@ -198,12 +199,36 @@ def mentorship_inputs(
             timezone=person.timezone or "UTC",
         )
 
+    def facts(employee_id: str, role: Role) -> PartnerFacts:
+        person = people[employee_id]
+        application = applied(employee_id, role)
+        return PartnerFacts(
+            title=person.title,
+            department=person.department,
+            expertise=application.expertise if application and role is Role.MENTOR else "",
+            goals=application.goals if application and role is Role.MENTEE else "",
+            interests=application.interests if application and role is Role.MENTEE else "",
+            languages=list(application.languages) if application else [],
+        )
+
     return [
         MentorshipInput(
             cohort=cohort_name,
-            program=pair_program(pair),
+            program=pair_settings(
+                program,
+                settings,
+                cadence(pair.mentor_id, Role.MENTOR),
+                cadence(pair.mentee_id, Role.MENTEE),
+            ),
             mentor=participant(pair.mentor_id),
             mentee=participant(pair.mentee_id),
+            introduction=introduction(
+                mentor_name=people[pair.mentor_id].name,
+                mentee_name=people[pair.mentee_id].name,
+                mentor=facts(pair.mentor_id, Role.MENTOR),
+                mentee=facts(pair.mentee_id, Role.MENTEE),
+                explanation=explanations.get((pair.mentor_id, pair.mentee_id)),
+            ),
         )
         for pair in pairs
     ]

@@ -253,6 +253,33 @@ class MentorshipState(BaseModel):
     #: Time spent paused so far; pushes every later date back by as much.
     paused_total: timedelta = timedelta(0)
     value_ratings: list[int] = []
+    #: The SEQUENCE of the last check-in invitation sent (None: none sent yet).
+    calendar_sequence: int | None = None
+
+
+class PartnerFacts(BaseModel):
+    """What one side of a pair learns about the other at the introduction:
+    from the directory and from what they applied with (never the notes
+    meant for the program team)."""
+
+    title: str = ""
+    department: str = ""
+    #: A mentor's offered expertise; a mentee's goals and interests.
+    expertise: str = ""
+    goals: str = ""
+    interests: str = ""
+    languages: list[str] = []
+
+
+class Introduction(BaseModel):
+    """Why the engine paired these two, for the introduction mail and page."""
+
+    mentor: PartnerFacts = PartnerFacts()
+    mentee: PartnerFacts = PartnerFacts()
+    #: The matching explanation in plain words, e.g. "You were paired because
+    #: Ana's expertise in Kubernetes matches Ben's goals, you both speak
+    #: Portuguese, and you are in different departments."
+    why: str = ""
 
 
 class MentorshipInput(BaseModel):
@@ -262,6 +289,8 @@ class MentorshipInput(BaseModel):
     mentee: Participant
     #: Set only by continue-as-new.
     state: MentorshipState | None = None
+    #: Filled where the cohort starts its pairs (None in older workflows).
+    introduction: Introduction | None = None
 
     @model_validator(mode="after")
     def _two_people(self) -> MentorshipInput:
@@ -399,6 +428,7 @@ class MentorshipSnapshot(BaseModel):
     paused: bool
     mentor: Participant
     mentee: Participant
+    introduction: Introduction | None = None
     confirmed: list[str]
     goals: list[Goal]
     goals_proposed: bool
@@ -439,6 +469,10 @@ class LinkSpec(BaseModel):
     participant_id: str
     ref: str = ""  # check-in number or survey kind
     expires_at: datetime
+    #: Set when the link belongs to a response window that opens with its
+    #: email: it then expires this long after the email goes out (and
+    #: ``expires_at`` is only the workflow's estimate).
+    expires_in: timedelta | None = None
 
 
 class EmailRequest(BaseModel):
@@ -453,11 +487,19 @@ class EmailRequest(BaseModel):
     context: dict[str, Any] = {}
     links: list[LinkSpec] = []
     cc: list[str] = []
+    #: Context keys the activity sets to the moment the message goes out plus
+    #: this offset (ISO 8601): a response window's end as the person sees it
+    #: is counted from when the email really left, not from when it was asked.
+    deadlines: dict[str, timedelta] = {}
 
 
 class EmailReceipt(BaseModel):
     message_id: str
     already_sent: bool
+    #: When the SMTP server accepted the message (for a message sent by an
+    #: earlier attempt, when that happened), on the Temporal server's clock,
+    #: the one ``workflow.now()`` reads. None from workers before this field.
+    sent_at: datetime | None = None
 
 
 class MentorshipEvent(BaseModel):

@@ -87,12 +87,21 @@ def task_queue() -> str:
 @dataclass
 class SmtpRecorder:
     """aiosmtpd handler that keeps every message it accepts; ``fail_next``
-    makes it answer the next DATA commands with the given SMTP replies."""
+    makes it answer the next DATA commands with the given SMTP replies, and
+    ``outage`` answers every DATA with its reply until it is set back to None
+    (``refused`` counts those answers); ``outage_for`` limits it to mail for
+    addresses containing that text."""
 
     messages: list[EmailMessage] = field(default_factory=list)
     fail_next: list[str] = field(default_factory=list)
+    outage: str | None = None
+    outage_for: str = ""
+    refused: int = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.outage is not None and any(self.outage_for in r for r in envelope.rcpt_tos):
+            self.refused += 1
+            return self.outage
         if self.fail_next:
             return self.fail_next.pop(0)
         msg = message_from_bytes(envelope.content, policy=policy.default)

@@ -4,6 +4,7 @@ approval by email, withdrawal, and the cohort's match notice."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from mentorflow.application_models import (
 )
 from mentorflow.cohort_states import ApplicationStatus
 from mentorflow.directory import import_directory
+from mentorflow.links import LinkSigner
 from mentorflow.models import Role
 from mentorflow.program import ManagerApproval, ProgramConfig
 from mentorflow.store import cohorts
@@ -198,3 +200,31 @@ async def test_waitlisted_when_no_match(desk: Desk) -> None:
     assert result.status == ApplicationStatus.WAITLISTED
     waitlist = await desk.smtp.recorder.wait_for(lambda m: "waitlist" in str(m["Subject"]))
     assert "No mentor shares a language" in waitlist.get_body(("plain",)).get_content()
+
+
+async def test_an_smtp_outage_does_not_use_up_the_managers_window(desk: Desk) -> None:
+    window = timedelta(minutes=10)
+    approval = ManagerApproval(required=True, timeout=window)
+    # Only the manager's mail server is down (the applicant hears at once).
+    desk.smtp.recorder.outage_for = "mona.manager"
+    desk.smtp.recorder.outage = "421 4.3.2 Service not available"
+    handle = await desk.apply("A1", approval=approval)
+    await desk.smtp.recorder.wait_for(lambda m: "ana.applicant" in str(m["To"]))
+    await desk.env.sleep(2 * window)  # the server refuses twice the window long
+    assert desk.smtp.recorder.refused >= 3
+    desk.smtp.recorder.outage = None
+    while not desk.smtp.recorder.to("mona.manager"):
+        await desk.env.sleep(timedelta(minutes=1))
+    delivered = await desk.env.get_current_time()
+    ask = desk.smtp.recorder.to("mona.manager")[0].get_body(("plain",)).get_content()
+
+    status = await handle.query(ApplicationWorkflow.status)
+    assert status.decision_due is not None
+    assert status.decision_due >= delivered + window - timedelta(minutes=1)
+    token = re.findall(r"/l/approval/(\S+)", ask)[0]
+    claims = LinkSigner("test-secret").verify("approval", token, now=0)
+    assert claims.expires_at >= delivered + window - timedelta(minutes=1)
+    await handle.execute_update(
+        ApplicationWorkflow.manager_decision, ManagerDecision(by="M1", approve=True)
+    )
+    assert (await handle.query(ApplicationWorkflow.status)).status == ApplicationStatus.APPROVED

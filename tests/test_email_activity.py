@@ -5,12 +5,14 @@ classified for Temporal, connections pooled."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio import workflow
@@ -26,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     from activities.email import EmailActivities
-    from mentorflow.links import LinkSigner, link_id
+    from mentorflow.links import LinkExpired, LinkSigner, link_id
     from mentorflow.mail import outbox
     from mentorflow.mail.smtp import SmtpPool, TransientMailError
     from mentorflow.models import EmailReceipt, EmailRequest, LinkSpec, Participant
@@ -129,7 +131,7 @@ async def test_sends_the_email_with_signed_links(
     receipt = await send(email_activities, checkin_request(key))
 
     digest = hashlib.sha256(key.encode()).hexdigest()[:40]
-    assert receipt == EmailReceipt(message_id=f"<{digest}@grow.example.com>", already_sent=False)
+    assert receipt.message_id == f"<{digest}@grow.example.com>" and not receipt.already_sent
     [message] = smtp_server.recorder.messages
     assert message["Message-ID"] == receipt.message_id
     assert message["X-Mentorflow-Key"] == key
@@ -160,6 +162,44 @@ async def test_sends_the_email_with_signed_links(
     assert entry.subject == message["Subject"]
     assert entry.to_address == "bo.chen@example.com"
     assert entry.sent_at is not None
+
+
+async def test_the_receipt_and_the_window_follow_the_servers_acceptance(
+    email_activities: EmailActivities, smtp_server: SmtpServer
+) -> None:
+    # The Temporal server's clock (which the workflow reads) runs two days
+    # ahead of this worker's, as on the time-skipping server.
+    ahead = timedelta(days=2)
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, started_time=datetime.now(UTC) + ahead)
+    key = new_key()
+    request = checkin_request(key)
+    window = timedelta(days=3)
+    request.deadlines = {"closes_at": window}
+    request.links[0].expires_in = 2 * window
+    before = datetime.now(UTC) + ahead
+    receipt = await env.run(email_activities.send_email, request)
+    after = datetime.now(UTC) + ahead
+
+    assert receipt.sent_at is not None and before <= receipt.sent_at <= after
+    # What the person reads is counted from the send, not from the request.
+    [message] = smtp_server.recorder.messages
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Tuesday 3 March 2026" not in text
+    assert f"{(receipt.sent_at + window).astimezone(ZoneInfo(MENTEE.timezone)):%-d %B %Y}" in text
+    checkin_url = next(u for u in text.split() if "/l/checkin/" in u)
+    token = checkin_url.rsplit("/", 1)[1]
+    signer = LinkSigner("test")
+    expires = (receipt.sent_at + 2 * window).timestamp()
+    assert signer.verify("checkin", token, now=expires - 60).ref == "3"
+    with pytest.raises(LinkExpired):
+        signer.verify("checkin", token, now=expires + 60)
+    # A retry of a sent email reports the first acceptance, not its own time.
+    env.info = dataclasses.replace(env.info, started_time=env.info.started_time + ahead)
+    again = await env.run(email_activities.send_email, request)
+    assert again.already_sent and again.sent_at is not None
+    assert abs(again.sent_at - (receipt.sent_at + ahead)) < timedelta(seconds=5)
+    assert len(smtp_server.recorder.messages) == 1
 
 
 async def test_the_same_key_sends_once(
@@ -216,7 +256,7 @@ async def test_goals_agreed_carries_the_check_in_series(
     [message] = smtp_server.recorder.messages
     [invite] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     assert invite.get_filename() == "mentoring-check-ins.ics"
-    assert invite.get_param("method") == "PUBLISH"
+    assert invite.get_param("method") == "REQUEST"
     ics = invite.get_content()
     assert "DTSTART;TZID=Europe/Paris:20260317T090000" in ics
     assert "RRULE:FREQ=WEEKLY;COUNT=12;INTERVAL=2" in ics

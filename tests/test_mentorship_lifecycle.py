@@ -339,6 +339,10 @@ async def test_participant_left_closes_the_pair_and_tells_the_partner(lab: Lab) 
     handle = await lab.start()
     await introduce(handle)
     await agree_goals(handle)
+    # The goals_agreed mail goes out after the phase changes: count it in.
+    await lab.smtp.recorder.wait_for(
+        lambda m: MENTOR.email in str(m["To"]) and "goals are agreed" in str(m["Subject"])
+    )
     sent_to_mentor_before = len(lab.smtp.recorder.to(MENTOR.email))
     await handle.signal(MentorshipWorkflow.participant_left, ParticipantLeft(employee_id="E999"))
     await handle.signal(

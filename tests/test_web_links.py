@@ -22,9 +22,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.links import LinkSigner, link_id
 from mentorflow.models import (
+    Introduction,
     LinkSpec,
+    MentorshipInput,
     MentorshipSnapshot,
     Participant,
+    PartnerFacts,
     ProgramSettings,
     SurveyQuestion,
     SurveyQuestions,
@@ -49,6 +52,7 @@ from tests.support.pairs import (
     start_pair,
     worker_for,
 )
+from workflows.mentorship import MentorshipWorkflow
 
 OUTSIDER = Participant(employee_id="E999", email="someone.else@example.com", name="Sam Else")
 
@@ -164,6 +168,33 @@ async def test_link_in_the_introduction_email_opens_the_page(site: Site) -> None
     page = await site.http.get(url.group(1))
     assert page.status_code == 200
     assert f"Meet your mentor, {MENTOR.name}" in text_of(page)
+
+
+async def test_the_introduction_page_says_who_the_partner_is_and_why(site: Site) -> None:
+    about_mentor = PartnerFacts(
+        title="Staff Engineer", department="Platform", expertise="Kubernetes and hiring"
+    )
+    about_mentee = PartnerFacts(
+        title="Software Engineer", department="Payments", goals="Run Kubernetes in production"
+    )
+    why = "You were paired because Maria's expertise in Kubernetes matches Eli's goals."
+    pair = MentorshipInput(
+        cohort=f"c-{uuid.uuid4().hex[:8]}",
+        program=SIX_MONTHS_BIWEEKLY,
+        mentor=MENTOR,
+        mentee=MENTEE,
+        introduction=Introduction(mentor=about_mentor, mentee=about_mentee, why=why),
+    )
+    handle = await site.env.client.start_workflow(
+        MentorshipWorkflow.run, pair, id=pair.workflow_id, task_queue=site.task_queue
+    )
+    await eventually(handle, lambda s: s.next_event_at is not None)
+    to_mentee = text_of(await site.http.get(site.link(handle, "introduction", MENTEE)))
+    assert "Staff Engineer, Platform" in to_mentee and "Kubernetes and hiring" in to_mentee
+    assert why in to_mentee
+    to_mentor = text_of(await site.http.get(site.link(handle, "introduction", MENTOR)))
+    assert "Software Engineer, Payments" in to_mentor
+    assert "Run Kubernetes in production" in to_mentor and why in to_mentor
 
 
 async def test_get_renders_the_form_and_changes_nothing(site: Site) -> None:

@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from mentorflow.application_models import ApplicationDetails
     from mentorflow.cohort_states import InvitationStatus
-    from mentorflow.models import ActionReceipt, EmailRequest, LinkSpec, Role
+    from mentorflow.models import ActionReceipt, EmailReceipt, EmailRequest, LinkSpec, Role
 
 RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -70,13 +70,25 @@ class AlumniInvitationWorkflow:
             expires_at=self._expires_at,
         )
         await self._activity(AlumniActivities.record_invitation, record)
+        # The invitation's term runs from when its email went out: an SMTP
+        # outage must not use it up (histories before this patch: from now).
+        follow_mail = workflow.patched("windows-open-when-mail-is-accepted")
+        term = input.expires_after if follow_mail else None
         link = LinkSpec(
             name="alumni",
             purpose="alumni",
             participant_id=input.employee_id,
             expires_at=self._expires_at,
+            expires_in=term,
         )
-        await self._email("alumni_invitation", "invite", [link])
+        sent = await self._email("alumni_invitation", "invite", [link], term)
+        if follow_mail and sent is not None:
+            self._expires_at = max(self._expires_at, sent + input.expires_after)
+            link = link.model_copy(update={"expires_at": self._expires_at, "expires_in": None})
+            await self._activity(
+                AlumniActivities.record_invitation,
+                record.model_copy(update={"expires_at": self._expires_at}),
+            )
         if not await self._answered_within(input.reminder_after):
             # Not when a worker outage let the expiry pass: its link is dead.
             if workflow.now() < self._expires_at:
@@ -210,7 +222,15 @@ class AlumniInvitationWorkflow:
         )
         await self._activity(AlumniActivities.set_invitation_status, record)
 
-    async def _email(self, template: str, key: str, links: list[LinkSpec] | None = None) -> None:
+    async def _email(
+        self,
+        template: str,
+        key: str,
+        links: list[LinkSpec] | None = None,
+        term: timedelta | None = None,
+    ) -> datetime | None:
+        """Send one email; return when the SMTP server accepted it, if known.
+        ``term``: the invitation's term, shown counted from the send."""
         input, enlisted = self._input, self._enlisted
         request = EmailRequest(
             idempotency_key=f"{self._id}:{key}",
@@ -234,12 +254,15 @@ class AlumniInvitationWorkflow:
                 "program_manager_email": input.program_manager_email,
             },
             links=links or [],
+            deadlines={"expires_at": term} if term else {},
         )
         try:
-            await self._activity(EmailActivities.send_email, request)
+            receipt = await self._activity(EmailActivities.send_email, request)
         except ActivityError as err:
             # An invitation is not worth failing over one undeliverable email.
             workflow.logger.warning("email %s failed: %s", template, err.cause)
+            return None
+        return receipt.sent_at if isinstance(receipt, EmailReceipt) else None
 
     async def _activity(self, method: Any, arg: Any) -> Any:
         return await workflow.execute_activity_method(

@@ -34,7 +34,13 @@ with workflow.unsafe.imports_passed_through():
         PoolClosed,
         WithdrawRequest,
     )
-    from mentorflow.models import ActionReceipt, EmailRequest, LinkSpec, Participant
+    from mentorflow.models import (
+        ActionReceipt,
+        EmailReceipt,
+        EmailRequest,
+        LinkSpec,
+        Participant,
+    )
 
 HR = "hr"
 RETRY = RetryPolicy(
@@ -137,8 +143,20 @@ class ApplicationWorkflow:
             purpose="approval",
             participant_id=manager.employee_id,
             expires_at=self._decision_due,
+            expires_in=policy.timeout,
         )
-        await self._email("manager_approval", "manager", to=manager, links=[link])
+        # The manager's window (the date in the mail, the link) runs from when
+        # the email went out: an SMTP outage must not use it up.
+        sent = await self._email(
+            "manager_approval",
+            "manager",
+            to=manager,
+            links=[link],
+            deadlines={"decision_due": policy.timeout},
+        )
+        if sent is not None:
+            self._decision_due = sent + policy.timeout
+            link = link.model_copy(update={"expires_at": self._decision_due, "expires_in": None})
 
         def settled() -> bool:
             return self._decision is not None or self._withdrawn is not None
@@ -333,11 +351,13 @@ class ApplicationWorkflow:
         key: str,
         to: Participant | None = None,
         links: list[LinkSpec] | None = None,
-    ) -> None:
+        deadlines: dict[str, timedelta] | None = None,
+    ) -> datetime | None:
+        """Send one email; return when the SMTP server accepted it, if known."""
         applicant = self._eligibility.applicant if self._eligibility else None
         recipient = to or applicant
         if recipient is None:
-            return  # not in the directory: there is nobody to write to
+            return None  # not in the directory: there is nobody to write to
         assert self._details is not None
         links = list(links or [])
         if to is None and self._status not in FINAL_STATUSES:
@@ -370,9 +390,10 @@ class ApplicationWorkflow:
                 "pool_closed": self._pool_closed,
             },
             links=links,
+            deadlines=deadlines or {},
         )
         try:
-            await workflow.execute_activity_method(
+            receipt = await workflow.execute_activity_method(
                 EmailActivities.send_email,
                 request,
                 start_to_close_timeout=TIMEOUT,
@@ -380,3 +401,5 @@ class ApplicationWorkflow:
             )
         except ActivityError as err:
             workflow.logger.warning("email %s failed: %s", template, err.cause)
+            return None
+        return receipt.sent_at if isinstance(receipt, EmailReceipt) else None

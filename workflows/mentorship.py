@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         CheckInOpened,
         CheckInOutcome,
         CheckInView,
+        EmailReceipt,
         EmailRequest,
         EndRequest,
         Goal,
@@ -64,6 +65,11 @@ with workflow.unsafe.imports_passed_through():
     )
 
 HR = "hr"
+#: Response windows open when their email is accepted by the SMTP server (the
+#: email activity's receipt), no longer when the workflow asked for the email.
+WINDOWS_FOLLOW_MAIL = "windows-open-when-mail-is-accepted"
+#: Emails that end the pair: they carry the check-in invitation's cancellation.
+CANCELS_CALENDAR = frozenset({"mentorship_ended"})
 STORE_TIMEOUT = timedelta(seconds=30)
 #: Check-in answers delivered late are judged by when the web app received them.
 RECEIVED_AT_PATCH = "checkin-answer-received-at"
@@ -147,10 +153,19 @@ class MentorshipWorkflow:
 
     async def _introduction(self) -> None:
         start = self._timeline_now()
-        deadline = start + self._program.introduction_timeout
+        timeout = self._program.introduction_timeout
+        follow_mail = workflow.patched(WINDOWS_FOLLOW_MAIL)
         await self._record_phase(Phase.INTRODUCTION)
-        for person in self._people():
-            await self._send_introduction("introduction", person, deadline)
+        sent = [
+            await self._send_introduction(
+                "introduction", person, start + timeout, timeout if follow_mail else None
+            )
+            for person in self._people()
+        ]
+        if follow_mail:
+            # Both must confirm: the window opens when the second one is out.
+            start = max(start, *(self._on_timeline(t) for t in sent))
+        deadline = start + timeout
 
         def settled() -> bool:
             return bool(self._declines) or len(self._state.confirmed) == 2
@@ -171,9 +186,14 @@ class MentorshipWorkflow:
             self._state.phase = Phase.GOALS
 
     async def _send_introduction(
-        self, template: str, person: Participant, deadline: datetime
-    ) -> None:
-        await self._email(
+        self,
+        template: str,
+        person: Participant,
+        deadline: datetime,
+        opens_window: timedelta | None = None,
+    ) -> datetime:
+        """``opens_window``: the window this email opens, counted from its send."""
+        return await self._email(
             template,
             person,
             f"{template}:{person.employee_id}",
@@ -181,14 +201,23 @@ class MentorshipWorkflow:
                 "mentor": self._dump(self._input.mentor),
                 "mentee": self._dump(self._input.mentee),
                 "respond_by": self._shown(deadline).isoformat(),
+                # Who the other is and why they were paired (None: older input).
+                **(
+                    {"introduction": self._input.introduction.model_dump(mode="json")}
+                    if self._input.introduction
+                    else {}
+                ),
             },
-            links=[self._link("respond", "introduction", person, "", deadline)],
+            links=[self._link("respond", "introduction", person, "", deadline, opens_window)],
+            deadlines={"respond_by": opens_window} if opens_window else None,
         )
 
     async def _goals(self) -> None:
         start = self._timeline_now()
-        deadline = start + self._program.goals_timeout
-        halfway = start + self._program.goals_timeout / 2
+        timeout = self._program.goals_timeout
+        deadline = start + timeout
+        halfway = start + timeout / 2
+        follow_mail = workflow.patched(WINDOWS_FOLLOW_MAIL)
         mentor, mentee = self._input.mentor, self._input.mentee
         await self._record_phase(Phase.GOALS)
         reminded = False
@@ -199,11 +228,16 @@ class MentorshipWorkflow:
         while self._state.goals_agreed_at is None and not self._outcome:
             if self._proposal_round != emailed_round:
                 # The ball is in a new court: tell whoever must act now.
+                opens = timeout if follow_mail and emailed_round == -1 else None
                 emailed_round = self._proposal_round
                 if self._proposal is not None:
-                    await self._send_goals_review(deadline)
+                    sent = await self._send_goals_review(deadline, opens)
                 else:
-                    await self._send_goals_request(deadline)
+                    sent = await self._send_goals_request(deadline, opens)
+                if opens:
+                    # The pair's goals window opens with its first email.
+                    start = max(start, self._on_timeline(sent))
+                    deadline, halfway = start + timeout, start + timeout / 2
                 continue
 
             def moved(seen: int = emailed_round) -> bool:
@@ -244,23 +278,22 @@ class MentorshipWorkflow:
         self._state.phase = Phase.CHECKINS
         if self._state.goals:
             planned = schedule.planned_checkins(self._program)
-            first = self._shown(schedule.checkin_due(self._program, self._state.checkins_start, 1))
+            self._state.calendar_sequence = 0
             for person in self._people():
+                # Each person's own first check-in: 09:00 in their zone, the
+                # moment the check-in email really goes out.
+                calendar = self._checkin_calendar(person)
+                assert calendar is not None
                 await self._email(
                     "goals_agreed",
                     person,
                     f"goals:agreed:{person.employee_id}",
                     {
                         "goals": self._dump_goals(),
-                        "first_checkin_at": first.isoformat(),
+                        "first_checkin_at": calendar["first_at"],
                         "cadence": schedule.cadence_text(self._program),
                         "checkins_planned": planned,
-                        "calendar": {
-                            "first_at": first.isoformat(),
-                            "period_seconds": int(self._program.cadence_period.total_seconds()),
-                            "count": planned,
-                            "summary": f"Mentoring check-in: {mentor.name} & {mentee.name}",
-                        },
+                        "calendar": calendar,
                     },
                 )
 
@@ -299,10 +332,14 @@ class MentorshipWorkflow:
 
     async def _checkin(self, number: int) -> None:
         assert self._state.checkins_start is not None
-        due = schedule.checkin_due(self._program, self._state.checkins_start, number)
         window = self._program.checkin_window
+        # Before this patch a pause moved a check-in by the pause's exact
+        # length (09:00 + 2 h 13 min after such a pause); now each check-in
+        # opens at 09:00 local on its shifted day, as its invitation says.
+        realign = workflow.patched("checkins-at-local-time-after-pause")
+        follow_mail = workflow.patched(WINDOWS_FOLLOW_MAIL)
         opens = {
-            p.employee_id: schedule.local_send_time(self._program, due, p.timezone)
+            p.employee_id: self._checkin_opens(number, p.timezone, realign)
             for p in (self._input.mentor, self._input.mentee)
         }
         view = CheckInView(
@@ -319,13 +356,18 @@ class MentorshipWorkflow:
             CheckInOpened(
                 mentorship_id=self._id,
                 number=number,
-                due_date=self._shown(due).date(),
+                due_date=self._shown(
+                    schedule.checkin_due(self._program, self._state.checkins_start, number)
+                ).date(),
                 opens=view.opens,
                 closes=view.closes,
             ),
         )
         await asyncio.gather(
-            *(self._checkin_for(number, p, opens[p.employee_id]) for p in self._people())
+            *(
+                self._checkin_for(number, p, opens[p.employee_id], realign, follow_mail)
+                for p in self._people()
+            )
         )
         if not self._sent[number] and self._outcome:
             return  # ended before this check-in went out
@@ -333,9 +375,19 @@ class MentorshipWorkflow:
         view.outcome = outcome
         await self._close_checkin(number, outcome)
 
-    async def _checkin_for(self, number: int, person: Participant, opens: datetime) -> None:
+    async def _checkin_for(
+        self,
+        number: int,
+        person: Participant,
+        opens: datetime,
+        realign: bool = False,
+        follow_mail: bool = False,
+    ) -> None:
         window = self._program.checkin_window
-        await self._wait_until(opens)
+        if realign:
+            opens = await self._wait_for_checkin(number, person)
+        else:
+            await self._wait_until(opens)
         if self._outcome:
             return
         view = self._checkins[number]
@@ -345,11 +397,32 @@ class MentorshipWorkflow:
         self._sent[number].add(person.employee_id)
         context = self._checkin_context(number, opens + window)
         links = [
-            self._link("checkin", "checkin", person, str(number), opens + 2 * window),
+            self._link(
+                "checkin",
+                "checkin",
+                person,
+                str(number),
+                opens + 2 * window,
+                2 * window if follow_mail else None,
+            ),
             self._link("manage", "end", person, "", self._term_end() + self._program.survey_window),
         ]
         key = f"checkin:{number}:{person.employee_id}"
-        await self._email("checkin", person, key, context, links=links)
+        sent = await self._email(
+            "checkin",
+            person,
+            key,
+            context,
+            links=links,
+            deadlines={"closes_at": window} if follow_mail else None,
+        )
+        if follow_mail:
+            # The person's window runs from when their email went out.
+            opens = max(opens, self._on_timeline(sent))
+            view.opens[person.employee_id] = self._shown(opens)
+            view.closes[person.employee_id] = self._shown(opens + window)
+            context = self._checkin_context(number, opens + window)
+            links[0] = self._link("checkin", "checkin", person, str(number), opens + 2 * window)
 
         def answered() -> bool:
             return person.employee_id in self._answers[number]
@@ -415,21 +488,36 @@ class MentorshipWorkflow:
         def everyone_answered() -> bool:
             return len(self._survey_answers[kind]) == 2
 
-        async def send(template: str, person: Participant, suffix: str) -> None:
-            await self._email(
+        follow_mail = workflow.patched(WINDOWS_FOLLOW_MAIL)
+
+        async def send(template: str, person: Participant, suffix: str, opens: bool) -> datetime:
+            return await self._email(
                 template,
                 person,
                 f"survey:{kind.value}:{person.employee_id}{suffix}",
                 {"kind": kind.value, "closes_at": self._shown(at + window).isoformat()},
-                links=[self._link("survey", "survey", person, kind.value, at + 2 * window)],
+                links=[
+                    self._link(
+                        "survey",
+                        "survey",
+                        person,
+                        kind.value,
+                        at + 2 * window,
+                        2 * window if opens else None,
+                    )
+                ],
+                deadlines={"closes_at": window} if opens else None,
             )
 
-        for person in self._people():
-            await send("survey", person, "")
+        sent = [await send("survey", person, "", follow_mail) for person in self._people()]
+        if follow_mail:
+            # One survey window for the pair, from when the second email went out.
+            at = max(at, *(self._on_timeline(t) for t in sent))
+            view.closes = self._shown(at + window)
         if not await self._wait_until(at + window / 2, everyone_answered) and not self._outcome:
             for person in self._people():
                 if person.employee_id not in self._survey_answers[kind]:
-                    await send("survey_reminder", person, ":reminder")
+                    await send("survey_reminder", person, ":reminder", False)
             await self._wait_until(at + window, everyone_answered)
         view.done = True
         if kind == SurveyKind.MIDPOINT:
@@ -717,7 +805,10 @@ class MentorshipWorkflow:
             StoreActivities.record_status,
             StatusRecord(mentorship_id=self._id, phase=self._state.phase, at=workflow.now()),
         )
-        await self._notify_pause("mentorship_resumed", request.by, "")
+        if self._state.calendar_sequence is not None:
+            # Every later check-in moved: the invitations follow (same UID).
+            self._state.calendar_sequence += 1
+        await self._notify_pause("mentorship_resumed", request.by, "", calendar=True)
         return ActionReceipt(message="Welcome back: the mentorship has resumed.")
 
     @resume.validator
@@ -755,6 +846,7 @@ class MentorshipWorkflow:
             paused=self._paused,
             mentor=self._input.mentor,
             mentee=self._input.mentee,
+            introduction=self._input.introduction,
             confirmed=list(self._state.confirmed),
             goals=self._state.goals or self._proposal or self._returned,
             goals_proposed=self._proposal is not None or bool(self._state.goals),
@@ -809,9 +901,58 @@ class MentorshipWorkflow:
         finally:
             self._deadlines.remove(deadline)
 
+    def _checkin_opens(self, number: int, timezone: str, realign: bool = True) -> datetime:
+        """When check-in ``number`` opens for someone in ``timezone``, on the
+        timeline: 09:00 local on its due day as that day is now (after any
+        pause so far), for day-scale cadences."""
+        due = schedule.checkin_due(self._program, self._term_start(), number)
+        if not realign:
+            return schedule.local_send_time(self._program, due, timezone)
+        wall = schedule.local_send_time(self._program, self._shown(due), timezone)
+        return wall - self._state.paused_total
+
+    async def _wait_for_checkin(self, number: int, person: Participant) -> datetime:
+        """Wait until the check-in opens for ``person``; a pause on the way
+        moves the opening to 09:00 local of the new day. Returns the opening."""
+        while True:
+            opens = self._checkin_opens(number, person.timezone)
+            if not await self._wait_until(opens, lambda: self._paused):
+                return opens
+            await workflow.wait_condition(lambda: not self._paused or self._outcome is not None)
+            if self._outcome:
+                return opens
+
+    def _checkin_calendar(self, person: Participant, method: str = "REQUEST") -> dict | None:
+        """The invitation to the check-ins still ahead of ``person`` (a
+        template's ``calendar`` context), or None when none are left. Each
+        date is 09:00 in the person's zone as the check-in will really open."""
+        if self._state.checkins_start is None or self._state.calendar_sequence is None:
+            return None
+        first = self._state.next_checkin
+        if person.employee_id in self._sent.get(first, ()):
+            first += 1
+        planned = schedule.planned_checkins(self._program)
+        if first > planned:
+            return None
+        at = self._shown(self._checkin_opens(first, person.timezone))
+        mentor, mentee = self._input.mentor, self._input.mentee
+        sequence = self._state.calendar_sequence + (1 if method == "CANCEL" else 0)
+        return {
+            "first_at": at.isoformat(),
+            "period_seconds": int(self._program.cadence_period.total_seconds()),
+            "count": planned - first + 1,
+            "summary": f"Mentoring check-in: {mentor.name} & {mentee.name}",
+            "sequence": sequence,
+            "method": method,
+        }
+
     def _timeline_now(self) -> datetime:
         """Now, on the mentorship's own timeline (wall clock less time on leave)."""
         return workflow.now() - self._state.paused_total
+
+    def _on_timeline(self, wall_clock: datetime) -> datetime:
+        """A wall-clock moment (an email's acceptance) on the mentorship's timeline."""
+        return wall_clock - self._state.paused_total
 
     def _shown(self, timeline: datetime) -> datetime:
         """A timeline moment as wall-clock time, for emails and pages."""
@@ -842,9 +983,11 @@ class MentorshipWorkflow:
         )
         await self._event("goals_agreed", actor=by, detail={"by_default": by is None})
 
-    async def _send_goals_request(self, deadline: datetime) -> None:
+    async def _send_goals_request(
+        self, deadline: datetime, opens_window: timedelta | None = None
+    ) -> datetime:
         mentee = self._input.mentee
-        await self._email(
+        return await self._email(
             "goals_request",
             mentee,
             f"goals:{self._proposal_round}:request",
@@ -853,13 +996,16 @@ class MentorshipWorkflow:
                 "feedback": self._feedback,
                 "goals": [g.model_dump(mode="json") for g in self._returned],
             },
-            links=[self._link("goals", "goals", mentee, "", deadline)],
+            links=[self._link("goals", "goals", mentee, "", deadline, opens_window)],
+            deadlines={"deadline": opens_window} if opens_window else None,
         )
 
-    async def _send_goals_review(self, deadline: datetime) -> None:
+    async def _send_goals_review(
+        self, deadline: datetime, opens_window: timedelta | None = None
+    ) -> datetime:
         mentor = self._input.mentor
         assert self._proposal is not None
-        await self._email(
+        return await self._email(
             "goals_review",
             mentor,
             f"goals:{self._proposal_round}:review",
@@ -867,7 +1013,8 @@ class MentorshipWorkflow:
                 "goals": [g.model_dump(mode="json") for g in self._proposal],
                 "deadline": self._shown(deadline).isoformat(),
             },
-            links=[self._link("review", "review", mentor, "", deadline)],
+            links=[self._link("review", "review", mentor, "", deadline, opens_window)],
+            deadlines={"deadline": opens_window} if opens_window else None,
         )
 
     def _checkin_context(self, number: int, closes: datetime) -> dict[str, object]:
@@ -881,16 +1028,23 @@ class MentorshipWorkflow:
             "closes_at": self._shown(closes).isoformat(),
         }
 
-    async def _notify_pause(self, template: str, by: str, reason: str) -> None:
+    async def _notify_pause(
+        self, template: str, by: str, reason: str, calendar: bool = False
+    ) -> None:
         by_person = self._person(by)
         by_name = by_person.name if by_person else "the program team"
         stamp = workflow.now().isoformat()
         for person in self._people():
+            invitation = self._checkin_calendar(person) if calendar else None
             await self._email(
                 template,
                 person,
                 f"{template}:{stamp}:{person.employee_id}",
-                {"by_name": by_name, "reason": reason},
+                {
+                    "by_name": by_name,
+                    "reason": reason,
+                    **({"calendar": invitation} if invitation else {}),
+                },
                 links=[
                     self._link("manage", "end", person, "", workflow.now() + self._program.duration)
                 ],
@@ -933,11 +1087,18 @@ class MentorshipWorkflow:
         context: dict | None = None,
         links: list[LinkSpec] | None = None,
         role: str | None = None,
-    ) -> None:
+        deadlines: dict[str, timedelta] | None = None,
+    ) -> datetime:
+        """Send one email; return when the SMTP server accepted it (now, for
+        an email that could not be sent, or from a worker that does not say).
+        ``deadlines``: context keys the activity counts from the send."""
         # The contact details as they are now (an HRIS sync may have changed
         # them since this step began).
         to = self._person(to.employee_id) or to
         partner = self._partner(to.employee_id)
+        if template in CANCELS_CALENDAR and (cancel := self._checkin_calendar(to, "CANCEL")):
+            # The pair's end withdraws the check-ins from the person's calendar.
+            context = {**(context or {}), "calendar": cancel}
         full_context = {
             "program_name": self._program.program_name,
             "recipient": self._dump(to),
@@ -953,15 +1114,19 @@ class MentorshipWorkflow:
             mentorship_id=self._id,
             context=full_context,
             links=links or [],
+            deadlines=deadlines or {},
         )
         self._in_flight += 1
         try:
-            await workflow.execute_activity_method(
+            receipt = await workflow.execute_activity_method(
                 EmailActivities.send_email,
                 request,
                 start_to_close_timeout=EMAIL_TIMEOUT,
                 retry_policy=RETRY,
             )
+            # A receipt from a worker without ``sent_at``: the window opens now.
+            if isinstance(receipt, EmailReceipt) and receipt.sent_at is not None:
+                return receipt.sent_at
         except ActivityError as err:
             # A permanently refused address must not stop the pair's lifecycle;
             # the outbox row says "failed" and HR sees it in the event log.
@@ -969,16 +1134,25 @@ class MentorshipWorkflow:
             await self._event("email_failed", detail={"template": template, "to": to.email})
         finally:
             self._in_flight -= 1
+        return workflow.now()
 
     def _link(
-        self, name: str, purpose: str, person: Participant, ref: str, expires: datetime
+        self,
+        name: str,
+        purpose: str,
+        person: Participant,
+        ref: str,
+        expires: datetime,
+        expires_in: timedelta | None = None,
     ) -> LinkSpec:
+        """``expires_in``: the link expires this long after its email goes out."""
         return LinkSpec(
             name=name,
             purpose=purpose,  # type: ignore[arg-type]
             participant_id=person.employee_id,
             ref=ref,
             expires_at=self._shown(expires),
+            expires_in=expires_in,
         )
 
     def _people(self) -> tuple[Participant, Participant]:

@@ -36,6 +36,7 @@ def build_message(
     idempotency_key: str,
     cc: list[str] | None = None,
     calendar: bytes | None = None,
+    calendar_method: str = "REQUEST",
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = mail_from
@@ -55,6 +56,7 @@ def build_message(
             calendar.decode("utf-8"),
             subtype="calendar",
             filename=CALENDAR_FILENAME,
-            params={"method": "PUBLISH"},
+            # The part's method must match the one inside the .ics (RFC 6047).
+            params={"method": calendar_method},
         )
     return message

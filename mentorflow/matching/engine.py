@@ -161,10 +161,9 @@ class _Run:
         }
         explanations = []
         for k, (i, j) in enumerate(zip(mentee.tolist(), mentor.tolist(), strict=True)):
+            shared = self.texts.shared_terms(i, self.n + j)
             text = {
-                Criterion.EXPERTISE: criteria.expertise_text(
-                    float(similarity[k]), self.texts.shared_terms(i, self.n + j)
-                ),
+                Criterion.EXPERTISE: criteria.expertise_text(float(similarity[k]), shared),
                 Criterion.SENIORITY: criteria.seniority_text(int(gap[k])),
                 Criterion.CROSS_DEPARTMENT: criteria.cross_department_text(
                     self.mentors[j].department, self.mentees[i].department
@@ -186,6 +185,7 @@ class _Run:
                         weight=getattr(w, c),
                         contribution=int(micro[c][k]) / MICRO,
                         text=text[c],
+                        terms=shared if c is Criterion.EXPERTISE else [],
                     )
                     for c in Criterion
                 ]

@@ -209,6 +209,9 @@ class CriterionScore(_Strict):
     #: add up to its score.
     contribution: float
     text: str
+    #: The words the expertise criterion found on both sides (the mentor's
+    #: expertise, the mentee's goals and interests); empty for the others.
+    terms: list[str] = []
 
 
 class MatchedPair(_Strict):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -70,7 +70,9 @@ def record_invitation(
     invited_at: datetime,
     expires_at: datetime,
 ) -> bool:
-    """Records an invitation as sent; False when it was there (a retry)."""
+    """Records an invitation as sent; False when it was there (a retry).
+    Recorded again once its email went out, with the expiry counted from then:
+    an expiry only ever moves later."""
     statement = (
         insert_for(session, AlumniInvitation)
         .values(
@@ -84,7 +86,17 @@ def record_invitation(
         )
         .on_conflict_do_nothing(index_elements=[AlumniInvitation.workflow_id])
     )
-    return inserted(session, statement)
+    if inserted(session, statement):
+        return True
+    row = session.get(AlumniInvitation, workflow_id, with_for_update=True)
+    if row is not None and _aware(row.expires_at) < expires_at:
+        row.expires_at = expires_at
+        session.flush()
+    return False
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
 
 
 def set_invitation_status(
