@@ -157,18 +157,7 @@ class CohortActivities:
             return notices
 
         notices = await self._run(plan, request)
-        client = activity.client()
-        for index, (person, notice) in enumerate(sorted(notices.items())):
-            handle = client.get_workflow_handle(application_workflow_id(request.cohort, person))
-            try:
-                await handle.signal("match_notice", notice)
-            except RPCError as exc:
-                if exc.status != RPCStatusCode.NOT_FOUND:
-                    raise
-                # An application recorded without its workflow (imported by hand):
-                # its row is all there is, and the pairs start regardless.
-                activity.logger.warning("no application workflow for %s", person)
-            activity.heartbeat(index)
+        await _signal_applications(request.cohort, "match_notice", sorted(notices.items()))
         return len(notices)
 
     @activity.defn
@@ -182,18 +171,8 @@ class CohortActivities:
             return sorted({row.employee_id for row in rows})
 
         people = await self._run(waiting, request)
-        client = activity.client()
         notice = PoolClosed(cohort=request.cohort)
-        for index, person in enumerate(people):
-            handle = client.get_workflow_handle(application_workflow_id(request.cohort, person))
-            try:
-                await handle.signal("pool_closed", notice)
-            except RPCError as exc:
-                if exc.status != RPCStatusCode.NOT_FOUND:
-                    raise
-                # Finished meanwhile, or recorded without a workflow: nothing waits.
-                activity.logger.warning("no running application workflow for %s", person)
-            activity.heartbeat(index)
+        await _signal_applications(request.cohort, "pool_closed", [(p, notice) for p in people])
         return len(people)
 
     async def _run(self, work: Callable[[Session, A], R], arg: A) -> R:
@@ -225,3 +204,22 @@ class CohortActivities:
             activity.client(), activity.info().task_queue, self._sessions, cohort, program
         )
         return sum(result.outcome is SubmitOutcome.SUBMITTED for result in results)
+
+
+async def _signal_applications(
+    cohort: str, signal: str, notices: list[tuple[str, MatchNotice | PoolClosed]]
+) -> None:
+    """Signals each person's application in turn (nothing piles up pending in
+    any workflow), heartbeating as it goes."""
+    client = activity.client()
+    for index, (person, notice) in enumerate(notices):
+        handle = client.get_workflow_handle(application_workflow_id(cohort, person))
+        try:
+            await handle.signal(signal, notice)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            # Finished meanwhile, or an application recorded without its
+            # workflow (imported by hand): its row is all there is.
+            activity.logger.warning("no running application workflow for %s", person)
+        activity.heartbeat(index)
