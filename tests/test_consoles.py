@@ -16,6 +16,7 @@ from mentorflow.consoles import ProjectConsole, stdout_console
 from mentorflow.demo.display import PairStatus, summary_view
 from mentorflow.demo.plan import DemoGoal, DemoMilestone, DemoPair, DemoPerson
 from mentorflow.models import MentorshipResult, Outcome
+from mentorflow.store.db import head_revision
 
 MENTORFLOW = Path(sys.executable).parent / "mentorflow"
 
@@ -49,7 +50,7 @@ def test_a_long_database_path_stays_on_one_line(tmp_path: Path, columns: str | N
     result = _mentorflow(tmp_path, columns, "db", "upgrade")
     assert result.returncode == 0, result.stderr
     database = next(tmp_path.rglob("mentorflow.db"))
-    assert result.stdout.splitlines() == [f"sqlite:///{database} is at revision 0003"]
+    assert result.stdout.splitlines() == [f"sqlite:///{database} is at revision {head_revision()}"]
 
 
 @pytest.mark.parametrize("columns", [None, "40"])
