@@ -26,7 +26,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from mentorflow import models
-from mentorflow.store import mentorships
+from mentorflow.notices.models import HrNoticeRecord
+from mentorflow.store import hr_notices, mentorships
 from mentorflow.store.mentorships import MissingRecord
 
 RecordT = TypeVar("RecordT", bound=BaseModel)
@@ -66,6 +67,7 @@ class StoreActivities:
             self.record_checkin_closed,
             self.record_survey_answer,
             self.record_status,
+            self.record_hr_notice,
         ]
 
     @activity.defn
@@ -99,6 +101,11 @@ class StoreActivities:
     @activity.defn
     async def record_status(self, record: models.StatusRecord) -> None:
         await self._record(mentorships.record_status, record)
+
+    @activity.defn
+    async def record_hr_notice(self, record: HrNoticeRecord) -> None:
+        """A notice for HR's daily digest (not an email of its own)."""
+        await self._record(hr_notices.record_notice, record)
 
     async def _record(self, write: Callable[[Session, RecordT], bool], record: RecordT) -> None:
         name = activity.info().activity_type

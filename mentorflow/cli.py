@@ -23,6 +23,7 @@ from rich.panel import Panel
 from mentorflow.cli_cohort import cohort_app
 from mentorflow.cli_cohort_review import report
 from mentorflow.cli_directory import directory_app
+from mentorflow.cli_hr import hr_app
 from mentorflow.cli_hris import hris_app
 from mentorflow.cli_mentorship import mentorship_app
 from mentorflow.cli_program import program_app
@@ -43,6 +44,7 @@ app.add_typer(program_app, name="program")
 app.add_typer(directory_app, name="directory")
 app.add_typer(cohort_app, name="cohort")
 app.add_typer(hris_app, name="hris")
+app.add_typer(hr_app, name="hr")
 app.command("report")(report)
 
 

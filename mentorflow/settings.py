@@ -8,7 +8,7 @@ machine: a SQLite file under ``var/``, the Temporal dev server from the
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     hris_max_leaver_share: float = Field(default=0.1, gt=0, le=1)
     #: Also told when a sync is refused (besides every program manager).
     hris_alert_email: str | None = None
+
+    #: When the daily digest of HR notices goes out (UTC), e.g. ``17:00``.
+    hr_digest_at: time = time(17, 0)
 
     @property
     def resolved_database_url(self) -> str:

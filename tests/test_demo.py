@@ -475,6 +475,9 @@ def test_a_short_demo_cohort_runs_to_its_report(tmp_path: Path) -> None:
     assert "ended the mentorship early" in output
     assert "answered the final survey" in output
     assert "Every pair reached its outcome." in output
+    # HR hears of the early end in the day's digest, which the demo sends at its end.
+    assert "HR's daily digest of" in output and "notice(s) in one email" in output, output
+    assert "HR received:" in output and "HR notice" in output
     reports = list((var / "demo").glob("report-short-*.html"))
     assert len(reports) == 1, output
     assert reports[0].stat().st_mtime > started.timestamp()

@@ -108,6 +108,42 @@ VALUES: dict[str, Any] = {
     "source": "scim",
     "leaving": 42,
     "detail": "e-200 now reports to e-100",
+    "day": "2026-03-20",
+    "total": 3,
+    "groups": [
+        {
+            "kind": "not_started",
+            "label": "Mentorships not started",
+            "count": 2,
+            "pairs": [
+                {
+                    "mentor": {"name": "Ana Lima", "email": "ana@example.com"},
+                    "mentee": {"name": "Ben Osei", "email": "ben@example.com"},
+                    "cohort": "2026-spring",
+                    "reason": "The introduction was not confirmed in time.",
+                },
+                {
+                    "mentor": {"name": "Cy Dube", "email": "cy@example.com"},
+                    "mentee": {"name": "Di Park", "email": "di@example.com"},
+                    "cohort": "2026-spring",
+                    "reason": "The introduction was not confirmed in time.",
+                },
+            ],
+        },
+        {
+            "kind": "ended_early",
+            "label": "Mentorships ended early",
+            "count": 1,
+            "pairs": [
+                {
+                    "mentor": {"name": "Ana Lima", "email": "ana@example.com"},
+                    "mentee": {"name": "Eve Sato", "email": "eve@example.com"},
+                    "cohort": "2026-spring",
+                    "reason": "",
+                }
+            ],
+        },
+    ],
 }
 
 APPLICATION = ("cohort", "applicant", "roles", "reason", "program_manager_email")
@@ -159,6 +195,7 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "mentorship_resumed": (("by_name", "reason"), ("manage",), False),
     "mentorship_ended": (("outcome", "by_name", "reason"), (), False),
     "hr_notice": (("subject", "mentor", "mentee", "outcome", "reason", "cohort"), (), False),
+    "hr_digest": (("day", "total", "groups"), (), False),
     "application_received": (APPLICATION, (), False),
     "application_approved": (APPLICATION, (), False),
     "application_ineligible": (APPLICATION, (), False),
@@ -175,7 +212,7 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "hris_sync_alert": (HRIS, (), False),
     "reporting_line_alert": (("mentor", "mentee", "cohort", "detail"), (), False),
 }
-HR_MAIL = {"at_risk", "hr_notice", "hris_sync_alert", "reporting_line_alert"}
+HR_MAIL = {"at_risk", "hr_notice", "hr_digest", "hris_sync_alert", "reporting_line_alert"}
 ALUMNI_MAIL = {"alumni_invitation", "alumni_reminder", "alumni_accepted", "alumni_declined"}
 MANAGER_MAIL = {"manager_approval", "manager_approval_reminder"}
 
@@ -347,3 +384,17 @@ def test_dates_are_shown_in_the_recipients_zone() -> None:
         == "Tuesday 7 July 2026, 09:00 CEST"
     )
     assert format_date("2026-03-03") == "Tuesday 3 March 2026"
+
+
+def test_hr_digest_lists_each_kind_with_its_count_and_pairs() -> None:
+    email = render_email("hr_digest", context_for("hr_digest", "hr"))
+    assert email.subject == "Grow Together 2026: 3 HR notices for Friday 20 March 2026"
+    assert "Mentorships not started: 2" in email.text
+    assert "Mentorships ended early: 1" in email.text
+    assert (
+        "- Ana Lima (mentor) and Ben Osei (mentee), 2026-spring: "
+        "The introduction was not confirmed in time." in email.text
+    )
+    assert "- Ana Lima (mentor) and Eve Sato (mentee), 2026-spring\n" in email.text
+    assert "Mentorships not started: 2</h2>" in email.html
+    assert 'href="mailto:di@example.com"' in email.html

@@ -18,6 +18,7 @@ from mentorflow.cohort_states import ApplicationStatus, PendingReason, SyncStatu
 from mentorflow.hris.apply import held_directory
 from mentorflow.hris.models import SyncOutcome
 from mentorflow.models import Outcome, PauseRequest, Role
+from mentorflow.notices.run import send_digest_now
 from mentorflow.program import ProgramConfig
 from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
@@ -76,10 +77,18 @@ async def test_a_mentor_who_leaves_ends_the_pair_kindly_and_the_mentee_is_carrie
     assert outcome.effects.mentees_waitlisted == 1
     result = await handle.result()
     assert result.outcome is Outcome.PARTICIPANT_LEFT
-    # The partner hears kindly, HR plainly; the leaver gets no farewell.
+    # The partner hears kindly, HR plainly in the day's digest; the leaver
+    # gets no farewell.
     note = await smtp_server.recorder.wait_for(key_ends(":ended:E200"))
     assert "eli.mentee@example.com" in str(note["To"])
-    await smtp_server.recorder.wait_for(key_ends(":ended:hr"))
+    assert not [m for m in smtp_server.recorder.messages if key_ends(":ended:hr")(m)]
+    digest = await send_digest_now(desk.client, desk.task_queue)
+    assert [(d.to, d.notices) for d in digest.digests] == [(PM, 1)]
+    mail = await smtp_server.recorder.wait_for(
+        lambda m: str(m["X-Mentorflow-Key"]).strip().startswith("hr-digest:")
+    )
+    text = mail.get_body(("plain",)).get_content()
+    assert "Participants who left the organisation: 1" in text and "left the organisation" in text
     assert not [m for m in smtp_server.recorder.messages if key_ends(":ended:E100")(m)]
     held = desk.read(lambda s: s.get(PendingApplication, f"waitlist:{handle.id}"))
     assert held is not None and held.employee_id == "E200" and held.role == Role.MENTEE.value

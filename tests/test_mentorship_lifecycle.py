@@ -29,7 +29,13 @@ from mentorflow.models import (
     ResumeRequest,
 )
 from mentorflow.store.db import make_engine
-from mentorflow.store.schema import CheckIn, Mentorship, OutboxMessage, SurveyResponse
+from mentorflow.store.schema import (
+    CheckIn,
+    HrNotice,
+    Mentorship,
+    OutboxMessage,
+    SurveyResponse,
+)
 from tests.conftest import SmtpServer
 from tests.support.pairs import (
     MENTEE,
@@ -160,7 +166,9 @@ async def test_introduction_times_out_after_one_reminder(lab: Lab) -> None:
     mentee_subjects = lab.subjects_to(MENTEE.email)
     assert sum("eminder" in s for s in mentee_subjects) == 1
     assert sum("eminder" in s for s in lab.subjects_to(MENTOR.email)) == 0  # already confirmed
-    assert lab.smtp.recorder.to(PM), "HR hears that the pair did not start"
+    # HR hears that the pair did not start in the day's digest, not at once.
+    assert [(n.kind, n.mentorship_id) for n in lab.rows(HrNotice)] == [("not_started", handle.id)]
+    assert not lab.smtp.recorder.to(PM)
 
 
 async def test_declined_introduction_ends_kindly(lab: Lab) -> None:
@@ -179,8 +187,11 @@ async def test_declined_introduction_ends_kindly(lab: Lab) -> None:
         )
     )
     assert "Moving to another site" not in mentee_note.get_body(("plain",)).get_content()
-    hr = await lab.smtp.recorder.wait_for(lambda m: PM in str(m["To"]))
-    assert "Moving to another site" in hr.get_body(("plain",)).get_content()
+    # HR reads the plain reason in the day's digest.
+    (notice,) = lab.rows(HrNotice)
+    assert notice.kind == "declined" and notice.detail["reason"] == "Moving to another site"
+    assert notice.mentor_id == MENTOR.employee_id and notice.digested_at is None
+    assert not lab.smtp.recorder.to(PM)
 
 
 async def test_declining_needs_a_reason(lab: Lab) -> None:
@@ -350,7 +361,8 @@ async def test_participant_left_closes_the_pair_and_tells_the_partner(lab: Lab) 
     )
     result = await handle.result()
     assert result.outcome == Outcome.PARTICIPANT_LEFT
-    await lab.smtp.recorder.wait_for(lambda m: PM in str(m["To"]))
+    (notice,) = lab.rows(HrNotice)
+    assert notice.kind == "participant_left" and notice.detail["ended_by"] == MENTOR.employee_id
     assert len(lab.smtp.recorder.to(MENTOR.email)) == sent_to_mentor_before
     kind_note = await lab.smtp.recorder.wait_for(
         lambda m: MENTEE.email in str(m["To"]) and "/l/" not in m.get_body(("plain",)).get_content()

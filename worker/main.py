@@ -14,9 +14,11 @@ from activities.alumni import AlumniActivities
 from activities.applications import ApplicationActivities
 from activities.cohort import CohortActivities
 from activities.email import EmailActivities
+from activities.hr_notices import HrNoticeActivities
 from activities.hris import HrisActivities
 from activities.store import StoreActivities
 from mentorflow.hris.schedule import ensure_sync_schedule
+from mentorflow.notices.schedule import ensure_digest_schedule
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 from workflows import ALL_WORKFLOWS
@@ -38,6 +40,7 @@ async def running_worker(
     hris = HrisActivities(settings, sessions)
     queue = task_queue or settings.temporal_task_queue
     alumni = AlumniActivities(sessions, queue)
+    notices = HrNoticeActivities(sessions, email)
     worker = Worker(
         client,
         task_queue=queue,
@@ -49,11 +52,14 @@ async def running_worker(
             *cohort.activities,
             *hris.activities,
             *alumni.activities,
+            *notices.activities,
         ],
     )
     if settings.hris_source is not None:
         # The recurring directory sync runs wherever a worker is configured for it.
         await ensure_sync_schedule(client, settings, task_queue)
+    # HR notices go out as one digest a day, wherever a worker runs.
+    await ensure_digest_schedule(client, settings, task_queue)
     try:
         async with worker:
             yield worker

@@ -3,6 +3,7 @@
 from workflows.alumni import AlumniInvitationWorkflow
 from workflows.application import ApplicationWorkflow
 from workflows.cohort import CohortWorkflow
+from workflows.hr_digest import HrDigestWorkflow
 from workflows.hris_sync import HrisSyncWorkflow
 from workflows.mentorship import MentorshipWorkflow
 
@@ -12,6 +13,7 @@ ALL_WORKFLOWS: list[type] = [
     CohortWorkflow,
     HrisSyncWorkflow,
     AlumniInvitationWorkflow,
+    HrDigestWorkflow,
 ]
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "AlumniInvitationWorkflow",
     "ApplicationWorkflow",
     "CohortWorkflow",
+    "HrDigestWorkflow",
     "HrisSyncWorkflow",
     "MentorshipWorkflow",
 ]

@@ -63,6 +63,7 @@ with workflow.unsafe.imports_passed_through():
         SurveyKind,
         SurveyView,
     )
+    from mentorflow.notices.models import HrNoticeRecord, NoticeKind
 
 HR = "hr"
 #: Response windows open when their email is accepted by the SMTP server (the
@@ -575,7 +576,7 @@ class MentorshipWorkflow:
         return result
 
     async def _farewell(self, outcome: Outcome) -> None:
-        """Tell the people who remain, kindly, and HR, plainly."""
+        """Tell the people who remain, kindly, and HR, plainly (in the day's digest)."""
         by = self._person(self._ended_by) if self._ended_by not in (None, HR) else None
         by_name = by.name if by else ("the program team" if self._ended_by == HR else "")
         for person in self._people():
@@ -595,12 +596,33 @@ class MentorshipWorkflow:
                     "reason": self._outcome_reason if share_reason else "",
                 },
             )
+        subject = f"Mentorship {outcome.value.replace('_', ' ')}"
+        if workflow.patched("hr-notice-digest"):
+            # HR reads these in one digest a day (a cohort's 24 timed-out
+            # introductions are one email, not 24); at-risk alerts stay immediate.
+            await self._store(
+                StoreActivities.record_hr_notice,
+                HrNoticeRecord(
+                    key=f"{self._id}:ended",
+                    kind=NoticeKind(outcome.value),
+                    program_name=self._program.program_name,
+                    manager_email=self._program.program_manager_email,
+                    cohort=self._input.cohort,
+                    mentorship_id=self._id,
+                    mentor_id=self._input.mentor.employee_id,
+                    mentee_id=self._input.mentee.employee_id,
+                    subject=subject,
+                    detail={"reason": self._outcome_reason, "ended_by": self._ended_by},
+                    happened_at=workflow.now(),
+                ),
+            )
+            return
         await self._email(
             "hr_notice",
             self._program_manager(),
             "ended:hr",
             {
-                "subject": f"Mentorship {outcome.value.replace('_', ' ')}",
+                "subject": subject,
                 "mentor": self._dump(self._input.mentor),
                 "mentee": self._dump(self._input.mentee),
                 "outcome": outcome.value,

@@ -1,6 +1,6 @@
 """The program manager's part of the demo, through the same calls as the
 ``mentorflow directory import``, ``cohort launch``, ``cohort applications
-import``, ``cohort close`` and ``cohort approve`` commands."""
+import``, ``cohort close``, ``cohort approve`` and ``hr digest`` commands."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from mentorflow.devstack import Stack
 from mentorflow.hris.models import HrisSyncInput, SyncOutcome
 from mentorflow.matching import MatchingResult
 from mentorflow.models import ActionReceipt
+from mentorflow.notices.run import send_digest_now
 from mentorflow.program import ProgramConfig
 
 #: Where an application still waits for something (eligibility, its manager).
@@ -155,6 +156,17 @@ class HumanResources:
             "bold",
         )
         return outcome
+
+    async def send_digest(self) -> None:
+        """The day's HR notices (the pairs that ended early or did not start),
+        sent now rather than at the daily time, as ``mentorflow hr digest`` does."""
+        result = await send_digest_now(self.stack.client, self.stack.settings.temporal_task_queue)
+        for sent in result.digests:
+            if sent.notices and not sent.already_sent:
+                told = f"{sent.notices} notice(s) in one email to {sent.to}"
+            else:
+                told = f"today's had gone out already; {sent.waiting} notice(s) wait for tomorrow's"
+            self.log.info(f"HR's daily digest of {sent.program_name}: {told}", "bold")
 
     async def status(self) -> CohortSnapshot:
         assert self.handle is not None

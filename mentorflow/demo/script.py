@@ -149,6 +149,9 @@ class CohortScript:
         # The cohort closes once every pair has its result; the watchers follow.
         await asyncio.gather(*(t for t in self.tasks if t.get_name().startswith("watch:")))
         await self._next_round()
+        # HR hears of the pairs that ended early in one digest, not mail by mail.
+        await self.hr.send_digest()
+        await self.mailroom.collect()
 
     async def _next_round(self) -> None:
         """The graduates hear about the next cohort; HR launches it, and the

@@ -9,17 +9,15 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 
 from mentorflow.hris.models import SCHEDULE_ID, HrisSyncInput
 from mentorflow.settings import Settings
+from mentorflow.temporal_schedules import ensure_schedule
 
 WORKFLOW_TYPE = "HrisSyncWorkflow"
 
@@ -43,14 +41,4 @@ async def ensure_sync_schedule(
 ) -> bool:
     """Creates the schedule, or brings an existing one up to date with the
     settings; returns True when it was created."""
-    schedule = sync_schedule(settings, task_queue)
-    try:
-        await client.create_schedule(SCHEDULE_ID, schedule)
-        return True
-    except ScheduleAlreadyRunningError:
-
-        def updated(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
-
-        await client.get_schedule_handle(SCHEDULE_ID).update(updated)
-        return False
+    return bool(await ensure_schedule(client, SCHEDULE_ID, sync_schedule(settings, task_queue)))

@@ -37,6 +37,7 @@ from mentorflow.cohort_states import (
     SyncStatus,
 )
 from mentorflow.models import Participant, Role
+from mentorflow.notices.models import NoticeKind
 
 # Stable constraint names so that migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -500,3 +501,41 @@ class AlumniInvitation(Base):
     ask_again_after: Mapped[datetime | None] = mapped_column(nullable=True)
 
     __table_args__ = (CheckConstraint(_one_of("status", InvitationStatus), name="status"),)
+
+
+class HrNotice(Base):
+    """Something HR should know about a pair (it did not start, was declined,
+    ended early, someone left): kept for the console, sent in the daily digest."""
+
+    __tablename__ = "hr_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: Deterministic (``{mentorship_id}:ended``) so a retried activity records once.
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    program_name: Mapped[str] = mapped_column(String(200), index=True)
+    manager_email: Mapped[str] = mapped_column(String(320))
+    cohort: Mapped[str] = mapped_column(String(128), index=True)
+    mentorship_id: Mapped[str | None] = mapped_column(
+        ForeignKey("mentorships.id"), nullable=True, index=True
+    )
+    mentor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    mentee_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    subject: Mapped[str] = mapped_column(String(400))
+    #: The reason and who ended it (ids only: names are read when shown).
+    detail: Mapped[dict] = mapped_column(default=dict)
+    happened_at: Mapped[datetime]
+    #: The UTC day it happened: digests and the console group by it.
+    day: Mapped[date] = mapped_column(Date, index=True)
+    recorded_at: Mapped[datetime]
+    #: The digest it was put in (its outbox key), and when that was sent.
+    digest_key: Mapped[str | None] = mapped_column(String(400), nullable=True, index=True)
+    digested_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: For the console: HR marks a notice dealt with, and says how.
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+
+    mentorship: Mapped[Mentorship | None] = relationship()
+
+    __table_args__ = (CheckConstraint(_one_of("kind", NoticeKind), name="kind"),)

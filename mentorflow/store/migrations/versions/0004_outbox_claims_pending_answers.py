@@ -4,7 +4,7 @@ app keeps for delivery while a workflow cannot take them.
 
 Works on SQLite (batch mode) and PostgreSQL.
 
-Revision ID: 0004a
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-03
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004a"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,0 +1,120 @@
+"""``mentorflow hr notices | digest``: the notices HR gets about pairs (not
+started, declined, ended early, participant left), and their daily digest
+sent now instead of at ``MENTORFLOW_HR_DIGEST_AT``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mentorflow.settings import Settings, get_settings
+
+hr_app = typer.Typer(
+    help="What HR hears about the pairs, and its daily digest.", no_args_is_help=True
+)
+console = Console(emoji=False, highlight=False)
+errors = Console(stderr=True, emoji=False, highlight=False)
+
+
+def _run(main: Any) -> None:
+    from mentorflow.cli import _exit_after  # cli imports this module
+
+    _exit_after(main)
+
+
+@hr_app.command("notices")
+def notices(
+    cohort: str | None = typer.Option(None, "--cohort", help="Only this cohort's notices."),
+    as_json: bool = typer.Option(False, "--json", help="Print the notices as JSON."),
+    limit: int = typer.Option(200, help="How many to show, newest first."),
+) -> None:
+    """The HR notices, newest first, and whether the digest has carried them."""
+    from mentorflow.notices.digest import pair_of
+    from mentorflow.store import hr_notices
+    from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
+
+    url = get_settings().resolved_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            rows = [
+                {
+                    "id": notice.id,
+                    "kind": notice.kind,
+                    "program": notice.program_name,
+                    "happened_at": notice.happened_at.isoformat(),
+                    "day": notice.day.isoformat(),
+                    "digested_at": notice.digested_at.isoformat() if notice.digested_at else None,
+                    "resolved_at": notice.resolved_at.isoformat() if notice.resolved_at else None,
+                    **pair_of(notice),
+                }
+                for notice in hr_notices.list_notices(session, cohort=cohort, limit=limit)
+            ]
+    finally:
+        engine.dispose()
+    if as_json:
+        # Plain print: Rich would wrap long values at 80 columns in a pipe.
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title="HR notices" + (f" of {cohort}" if cohort else ""))
+    for column in ("when (UTC)", "kind", "cohort", "mentor", "mentee", "reason", "digest"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["happened_at"][:16].replace("T", " "),
+            row["kind"].replace("_", " "),
+            row["cohort"],
+            row["mentor"]["name"],
+            row["mentee"]["name"],
+            row["reason"],
+            "sent" if row["digested_at"] else "due",
+        )
+    console.print(table)
+    if not rows:
+        console.print("no notices")
+
+
+@hr_app.command("digest")
+def digest(
+    wait: float = typer.Option(120.0, help="Seconds to wait for the digest to be sent."),
+) -> None:
+    """Send today's digest of HR notices now (one email per program and
+    manager; a program whose digest went out today gets nothing more)."""
+    _run(_digest(get_settings(), wait))
+
+
+async def _digest(settings: Settings, wait: float) -> int:
+    from mentorflow.notices.run import send_digest_now
+    from mentorflow.temporal_client import connect
+
+    client = await connect(settings)
+    try:
+        result = await asyncio.wait_for(
+            send_digest_now(client, settings.temporal_task_queue), timeout=wait
+        )
+    except TimeoutError:
+        errors.print(
+            f"the digest has not finished within {wait:.0f} s (is a worker polling task queue "
+            f"{settings.temporal_task_queue}?); it goes on."
+        )
+        return 2
+    if not result.digests:
+        console.print(f"no HR notices waiting on {result.day:%Y-%m-%d}")
+    failed = 0
+    for sent in result.digests:
+        if sent.failed:
+            failed += 1
+            errors.print(f"{sent.program_name} → {sent.to}: not sent: {sent.failed}")
+        elif sent.notices and not sent.already_sent:
+            console.print(f"{sent.program_name} → {sent.to}: {sent.notices} notices sent")
+        else:
+            console.print(f"{sent.program_name} → {sent.to}: today's digest had already gone out")
+        if sent.waiting:
+            console.print(f"  {sent.waiting} later notices go in tomorrow's digest")
+    return 1 if failed else 0
