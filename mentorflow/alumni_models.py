@@ -31,6 +31,8 @@ class InvitationReason(StrEnum):
     SAID_YES = "said_yes"
     #: Their meetings' mean value rating reached the program's bar.
     WENT_WELL = "went_well"
+    #: They mentored a pair of the cohort to graduation.
+    MENTORED = "mentored"
 
 
 class AlumniInvitationInput(BaseModel):

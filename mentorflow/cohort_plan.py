@@ -17,6 +17,7 @@ from mentorflow.matching import HardRule, MatchingInput, MatchingResult
 from mentorflow.matching.rules import HardRules
 from mentorflow.models import (
     NAMED_CADENCES,
+    AlumniPromise,
     MentorshipInput,
     Participant,
     PartnerFacts,
@@ -228,6 +229,9 @@ def mentorship_inputs(
                 mentor=facts(pair.mentor_id, Role.MENTOR),
                 mentee=facts(pair.mentee_id, Role.MENTEE),
                 explanation=explanations.get((pair.mentor_id, pair.mentee_id)),
+            ),
+            alumni=AlumniPromise(
+                enabled=program.alumni.enabled, min_value_rating=program.alumni.min_value_rating
             ),
         )
         for pair in pairs

@@ -282,6 +282,27 @@ class Introduction(BaseModel):
     why: str = ""
 
 
+class AlumniPromise(BaseModel):
+    """What the program's alumni invitations will do when the cohort closes
+    (``ProgramConfig.alumni``), so that the graduation email promises an
+    invitation only to someone the closing cohort invites."""
+
+    enabled: bool = True
+    #: A graduated mentee whose meetings' mean value reached this is invited
+    #: (as is one who said they would mentor, and every graduated mentor).
+    min_value_rating: float = 4.0
+
+    def invites(
+        self, role: Role, would_mentor: WouldMentor | None, mean_value: float | None
+    ) -> bool:
+        if not self.enabled:
+            return False
+        if role is Role.MENTOR:
+            return True
+        went_well = mean_value is not None and mean_value >= self.min_value_rating
+        return would_mentor is WouldMentor.YES or went_well
+
+
 class MentorshipInput(BaseModel):
     cohort: str
     program: ProgramSettings
@@ -291,6 +312,9 @@ class MentorshipInput(BaseModel):
     state: MentorshipState | None = None
     #: Filled where the cohort starts its pairs (None in older workflows).
     introduction: Introduction | None = None
+    #: The program's alumni invitations (None in older workflows: the
+    #: graduation email then promises nothing).
+    alumni: AlumniPromise | None = None
 
     @model_validator(mode="after")
     def _two_people(self) -> MentorshipInput:

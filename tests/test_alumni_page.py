@@ -30,7 +30,7 @@ from tests.support.pairs import settings_for, worker_for
 from tests.support.web import serving
 from tests.test_alumni_selection import GRADUATED, add_cohort, add_directory, graduate, program
 from tests.test_alumni_selection import transaction as store
-from tests.test_alumni_workflow import NEXT, Alumni, application_status
+from tests.test_alumni_workflow import GIL_AND_HIS_MENTOR, NEXT, Alumni, application_status
 
 PHONE = {"width": 390, "height": 844}
 SCREENSHOT = Path("/tmp/mentorflow-alumni-phone.png")
@@ -77,7 +77,7 @@ def alumni_link(site: Alumni, mail: EmailMessage) -> str:
 
 
 async def invitation_link(site: Alumni) -> str:
-    assert await site.invite() == 1
+    assert await site.invite() == GIL_AND_HIS_MENTOR
     return alumni_link(site, await site.mail("Pay it forward"))
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from mentorflow.alumni_models import InvitationReason, alumni_workflow_id
@@ -20,6 +21,7 @@ from mentorflow.cohort_states import (
 )
 from mentorflow.directory import import_directory
 from mentorflow.models import (
+    AlumniPromise,
     MentorshipRecord,
     MentorshipResult,
     Outcome,
@@ -213,6 +215,12 @@ def candidates(
     return {c.alumnus.employee_id: c.reasons for c in found}
 
 
+def mentees(session: Session, now: datetime = NOW) -> set[str]:
+    """The graduated mentees invited (M1, who mentored every pair, is invited
+    as well: ``test_graduated_mentors_are_invited_to_mentor_again``)."""
+    return set(candidates(session, now=now)) - {"M1"}
+
+
 # --------------------------------------------------------------------------- tests
 
 
@@ -223,9 +231,9 @@ def test_graduates_who_said_yes_or_whose_mentorship_went_well(db_url: str) -> No
             "G1": [InvitationReason.SAID_YES],  # said yes, an average 3.0
             "G2": [InvitationReason.WENT_WELL],  # said maybe, an average 4.5
             "G4": [InvitationReason.SAID_YES, InvitationReason.WENT_WELL],
+            "M1": [InvitationReason.MENTORED],  # mentored the graduated pairs
         }
         # G3 said no and rated 3.5; G5 left; G6 ended early; G7 said nothing.
-        # The mentor M1 graduated every pair but is not an alumnus of them.
         jo = next(
             c
             for c in alumni.alumni_candidates(session, GRADUATED, "Engineering Mentoring", 4, NOW)
@@ -245,6 +253,7 @@ def test_the_programs_bar_decides_what_went_well(db_url: str) -> None:
             "G2": [InvitationReason.WENT_WELL],
             "G3": [InvitationReason.WENT_WELL],  # 3.5 reaches this program's bar
             "G4": [InvitationReason.SAID_YES, InvitationReason.WENT_WELL],
+            "M1": [InvitationReason.MENTORED],
         }
 
 
@@ -292,6 +301,7 @@ def test_people_asked_recently_or_already_on_their_way_are_left_out(db_url: str)
         assert candidates(session) == {
             "G2": [InvitationReason.WENT_WELL],
             "G4": [InvitationReason.SAID_YES, InvitationReason.WENT_WELL],
+            "M1": [InvitationReason.MENTORED],
         }
         # Once the pause is over, G1 is asked again.
         later = NOW + timedelta(days=91)
@@ -309,7 +319,7 @@ def test_people_asked_recently_or_already_on_their_way_are_left_out(db_url: str)
             note="",
             now=NOW,
         )
-        assert set(candidates(session)) == {"G2"}
+        assert mentees(session) == {"G2"}
         # Admitted to a cohort, the held row no longer counts; the mentor
         # application it became does while it is open.
         add_cohort(session, "2026-autumn", program(), status=CohortStatus.OPEN, opens_at=NOW)
@@ -328,22 +338,91 @@ def test_people_asked_recently_or_already_on_their_way_are_left_out(db_url: str)
         cohorts.set_application_status(
             session, "2026-autumn", "G4", Role.MENTOR, ApplicationStatus.APPROVED
         )
-        assert set(candidates(session)) == {"G2"}
+        assert mentees(session) == {"G2"}
         cohorts.set_application_status(
             session, "2026-autumn", "G4", Role.MENTOR, ApplicationStatus.WITHDRAWN
         )
-        assert set(candidates(session)) == {"G2", "G4"}
+        assert mentees(session) == {"G2", "G4"}
 
         # An invitation of another cohort still open: one question at a time;
         # this cohort's own invitation stays in (starting it again is a no-op).
         invitation("G2", "2025-autumn", program(), sent=timedelta(days=2))
         own = invitation("G4", GRADUATED, program(), sent=timedelta(days=2))
-        assert set(candidates(session)) == {"G4"}
+        assert mentees(session) == {"G4"}
         alumni.set_invitation_status(session, own, InvitationStatus.REMINDED, NOW)
-        assert set(candidates(session)) == {"G4"}
+        assert mentees(session) == {"G4"}
         # Past its expiry an invitation is not open, even when its row still
         # says "invited" (its workflow was stopped before it could say more).
-        assert set(candidates(session, now=NOW + timedelta(days=20))) == {"G2", "G4"}
+        assert mentees(session, now=NOW + timedelta(days=20)) == {"G2", "G4"}
+
+
+def test_graduated_mentors_are_invited_to_mentor_again(db_url: str) -> None:
+    """The graduation email tells a mentor they will be invited to mentor
+    again: the closing cohort invites every mentor of a graduated pair, with
+    their mentor application as the prefill, and only them."""
+    with transaction(db_url) as session:
+        add_directory(session)
+        add_cohort(session, GRADUATED, program())
+        cohorts.upsert_application(
+            session,
+            cohorts.NewApplication(
+                cohort=GRADUATED,
+                employee_id="M1",
+                role=Role.MENTOR,
+                capacity=2,
+                expertise="Distributed systems, hiring",
+                languages=["English", "German"],
+                source=ApplicationSource.CSV,
+            ),
+        )
+        # M1 mentored G3 to graduation (G3 said no and rated 3.0: not invited);
+        # G6 mentored G7 but that pair ended early.
+        graduate(session, GRADUATED, "G3", would_mentor=WouldMentor.NO, mean_value=3.0)
+        graduate(
+            session,
+            GRADUATED,
+            "G7",
+            would_mentor=None,
+            mean_value=None,
+            mentor="G6",
+            outcome=Outcome.ENDED_EARLY,
+        )
+        config = program()
+        (mentor,) = alumni.alumni_candidates(
+            session, GRADUATED, config.program_name, config.alumni.min_value_rating, NOW
+        )
+        assert mentor.alumnus.employee_id == "M1"
+        assert mentor.reasons == [InvitationReason.MENTORED]
+        assert mentor.mean_value is None, "the mentee's rating is not the mentor's"
+        assert mentor.expertise == "Distributed systems, hiring"
+        assert mentor.languages == ["English", "German"]
+        # A mentor who left since is not invited.
+        session.get(Person, "M1").active = False  # type: ignore[union-attr]
+        assert candidates(session) == {}
+
+
+@pytest.mark.parametrize("bar", [3.5, 4.0])
+def test_the_graduation_email_promises_exactly_whom_the_cohort_invites(
+    db_url: str, bar: float
+) -> None:
+    """``AlumniPromise`` (what the graduation email says) and
+    ``alumni_candidates`` (whom the closing cohort invites) follow one rule."""
+    with transaction(db_url) as session:
+        graduated_cohort(session, program(min_value_rating=bar))
+        invited = set(candidates(session))
+        promise = AlumniPromise(min_value_rating=bar)
+        graduates = {
+            "G1": (WouldMentor.YES, 3.0),
+            "G2": (WouldMentor.MAYBE, 4.5),
+            "G3": (WouldMentor.NO, 3.5),
+            "G4": (WouldMentor.YES, 4.8),
+            "G7": (None, None),
+        }
+        for employee_id, (would_mentor, mean) in graduates.items():
+            promised = promise.invites(Role.MENTEE, would_mentor, mean)
+            assert promised == (employee_id in invited), employee_id
+        assert promise.invites(Role.MENTOR, None, None) and "M1" in invited
+        assert not AlumniPromise(enabled=False).invites(Role.MENTOR, None, None)
 
 
 def test_a_mentor_application_in_a_cancelled_cohort_does_not_count(db_url: str) -> None:

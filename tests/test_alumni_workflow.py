@@ -56,6 +56,9 @@ from tests.test_alumni_selection import (
 
 NEXT = "2027-spring"
 GIL = "gil.graduate@example.com"
+#: The fixture's cohort invites Gil, who graduated and said yes, and Maria
+#: (M1), who mentored him to graduation.
+GIL_AND_HIS_MENTOR = 2
 
 
 class InviteRequest(BaseModel):
@@ -217,7 +220,7 @@ def mentor_application(db_url: str, cohort: str = NEXT) -> tuple[str, int | None
 
 
 async def test_invited_then_reminded_then_expired(alums: Alumni) -> None:
-    assert await alums.invite() == 1
+    assert await alums.invite() == GIL_AND_HIS_MENTOR
     invite = await alums.mail("Pay it forward")
     text = alums.text(invite)
     assert "In your final survey you said you would like to mentor others" in text
@@ -240,7 +243,7 @@ async def test_invited_then_reminded_then_expired(alums: Alumni) -> None:
     assert snap.languages == ["English", "Portuguese"]
     assert alums.stored_invitation()[0] == "invited"
     # invite_alumni again (a retried activity, a second call): nobody is asked twice.
-    assert await alums.invite() == 1
+    assert await alums.invite() == GIL_AND_HIS_MENTOR
 
     await alums.env.sleep(timedelta(days=7, hours=1))
     reminder = await alums.mail("Reminder: will you mentor")
@@ -258,7 +261,7 @@ async def test_invited_then_reminded_then_expired(alums: Alumni) -> None:
 
 async def test_accepting_with_a_cohort_open_applies_pre_approved(alums: Alumni) -> None:
     open_cohort(alums.db_url)
-    assert await alums.invite() == 1
+    assert await alums.invite() == GIL_AND_HIS_MENTOR
     await alums.mail("Pay it forward")
 
     message = await alums.answer(accept(capacity=2))
@@ -288,7 +291,7 @@ async def test_accepting_with_a_cohort_open_applies_pre_approved(alums: Alumni) 
 
 
 async def test_accepting_before_the_next_cohort_opens_waits_for_it(alums: Alumni) -> None:
-    assert await alums.invite() == 1
+    assert await alums.invite() == GIL_AND_HIS_MENTOR
     message = await alums.answer(accept(capacity=1))
     assert "when the next cohort of Engineering Mentoring opens" in message
     result = await alums.result()
@@ -321,7 +324,7 @@ async def test_an_smtp_outage_does_not_use_up_the_invitation(alums: Alumni) -> N
         add_cohort(session, cohort, program(reminder_after="PT5M", expires_after="PT10M"))
         graduate(session, cohort, "G1", would_mentor=WouldMentor.YES, mean_value=4.5)
     alums.smtp.recorder.outage = "421 4.3.2 Service not available"
-    assert await alums.invite(cohort) == 1
+    assert await alums.invite(cohort) == GIL_AND_HIS_MENTOR
     await alums.env.sleep(2 * term)  # the server refuses twice the term long
     assert alums.smtp.recorder.refused >= 3
     alums.smtp.recorder.outage = None
@@ -348,7 +351,7 @@ async def test_an_smtp_outage_does_not_use_up_the_invitation(alums: Alumni) -> N
 
 
 async def test_declining_pauses_invitations_to_the_program(alums: Alumni) -> None:
-    assert await alums.invite() == 1
+    assert await alums.invite() == GIL_AND_HIS_MENTOR
     message = await alums.answer(
         InvitationAnswer(by="G1", accept=False, reason="New team lead role; next year")
     )
@@ -389,7 +392,7 @@ async def test_a_program_without_alumni_invitations_invites_nobody(alums: Alumni
 
 
 async def test_only_the_invitee_answers_and_only_once(alums: Alumni) -> None:
-    assert await alums.invite() == 1
+    assert await alums.invite() == GIL_AND_HIS_MENTOR
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await alums.answer(InvitationAnswer(by="M1", accept=True, expertise="Anything"))
     assert "Only the person invited" in str(refused.value.cause)
@@ -429,7 +432,7 @@ async def test_an_answer_after_the_expiry_is_refused(
     settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
     site = Alumni(dev_env, settings, smtp_server, sqlite_url, task_queue)
     async with worker_for(dev_env.client, settings, task_queue):
-        assert await site.invite(cohort) == 1
+        assert await site.invite(cohort) == GIL_AND_HIS_MENTOR
         await site.mail("Pay it forward")
         snap = await site.status(cohort=cohort)
     assert snap.expires_at is not None

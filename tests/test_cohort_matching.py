@@ -16,7 +16,7 @@ from mentorflow.cohort_models import PairRef
 from mentorflow.cohort_plan import mentorship_inputs, pair_settings
 from mentorflow.cohort_states import ApplicationSource, ApplicationStatus
 from mentorflow.directory import import_directory, reporting_chain
-from mentorflow.models import Role
+from mentorflow.models import AlumniPromise, Role
 from mentorflow.program import load_program
 from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker
@@ -147,6 +147,19 @@ def test_a_pair_meets_at_the_cadence_both_asked_for_when_the_program_lets_them(
     [same, other] = mentorship_inputs(session, COHORT, [agreeing, apart])
     assert same.program.cadence == "monthly"
     assert other.program.cadence == "biweekly"
+
+
+def test_each_pair_knows_the_programs_alumni_invitations(session: Session) -> None:
+    """So that its graduation email promises an invitation only when the
+    closing cohort sends one."""
+    pair = PairRef(mentor_id="E014", mentee_id="E038")
+    (started,) = mentorship_inputs(session, COHORT, [pair])
+    assert started.alumni == AlumniPromise(enabled=True, min_value_rating=4.0)
+    cohort = cohorts.get_cohort(session, COHORT)
+    cohort.program = cohort.program | {"alumni": {"enabled": False}}
+    session.flush()
+    (started,) = mentorship_inputs(session, COHORT, [pair])
+    assert started.alumni is not None and not started.alumni.enabled
 
 
 def test_a_preferred_cadence_the_program_windows_cannot_fit_is_not_used() -> None:

@@ -90,6 +90,7 @@ VALUES: dict[str, Any] = {
     "milestones_total": 3,
     "mean_value": 4.25,
     "gained": "A calmer way to run hard conversations.",
+    "invited_to_mentor": True,
     "by_name": "Ana Lima",
     "reason": "Moving to a new team; we will stay in touch.",
     "outcome": "ended_early",
@@ -187,6 +188,7 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
             "milestones_total",
             "mean_value",
             "gained",
+            "invited_to_mentor",
         ),
         (),
         False,
@@ -331,6 +333,23 @@ def test_graduation_invites_the_mentee_to_pay_it_forward() -> None:
     assert "Average value" not in no_ratings.text
 
 
+def test_graduation_promises_an_invitation_only_to_those_the_cohort_invites() -> None:
+    """The closing cohort invites graduated mentors and the mentees who said
+    yes or rated their meetings highly (``alumni_candidates``): only they read
+    that an invitation is coming; the others are told how to apply."""
+    coming = "When this cohort closes we will invite you to mentor"
+    for role in ("mentee", "mentor"):
+        invited = render_email("graduation", context_for("graduation", role))
+        assert coming in invited.text and coming in invited.html
+        assert "apply" not in invited.text
+        not_invited = render_email(
+            "graduation", context_for("graduation", role, invited_to_mentor=False)
+        )
+        for body in (not_invited.text, not_invited.html):
+            assert "invite" not in body and "invited" not in body
+            assert "apply" in body and "next cohort opens" in body
+
+
 def test_goals_and_milestones_are_listed_with_dates_and_progress() -> None:
     email = render_email("goals_agreed", context_for("goals_agreed", "mentee"))
     assert "1. Lead a design review" in email.text
@@ -398,3 +417,16 @@ def test_hr_digest_lists_each_kind_with_its_count_and_pairs() -> None:
     assert "- Ana Lima (mentor) and Eve Sato (mentee), 2026-spring\n" in email.text
     assert "Mentorships not started: 2</h2>" in email.html
     assert 'href="mailto:di@example.com"' in email.html
+
+
+def test_a_mentor_is_invited_back_as_a_mentor_not_as_a_graduate() -> None:
+    mentor = render_email(
+        "alumni_invitation", context_for("alumni_invitation", "mentor", reasons=["mentored"])
+    )
+    for body in (mentor.text, mentor.html):
+        assert "Thank you for mentoring in Grow Together 2026" in body
+        assert "You graduated" not in body and "final survey" not in body
+        assert "Your own mentorship went well" not in body
+    mentee = render_email("alumni_invitation", context_for("alumni_invitation", "mentee"))
+    assert "You graduated from Grow Together 2026" in mentee.text
+    assert "\n\n\n" not in mentor.text

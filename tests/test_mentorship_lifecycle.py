@@ -16,6 +16,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.models import (
+    AlumniPromise,
     CheckInAnswer,
     EndRequest,
     GoalProposal,
@@ -69,8 +70,10 @@ class Lab:
     db_url: str
     task_queue: str
 
-    async def start(self, program: ProgramSettings = SIX_MONTHS_BIWEEKLY) -> WorkflowHandle:
-        return await start_pair(self.env.client, self.task_queue, program)
+    async def start(
+        self, program: ProgramSettings = SIX_MONTHS_BIWEEKLY, alumni: AlumniPromise | None = None
+    ) -> WorkflowHandle:
+        return await start_pair(self.env.client, self.task_queue, program, alumni=alumni)
 
     def subjects_to(self, address: str) -> list[str]:
         return [str(m["Subject"]) for m in self.smtp.recorder.to(address)]
@@ -98,7 +101,7 @@ async def lab(
 
 
 async def test_six_month_biweekly_mentorship_graduates(lab: Lab) -> None:
-    handle = await lab.start()
+    handle = await lab.start(alumni=AlumniPromise())
     intro = await lab.smtp.recorder.wait_for(lambda m: MENTEE.email in str(m["To"]))
     assert "/l/introduction/" in intro.get_body(("plain",)).get_content()
     await introduce(handle)
@@ -124,6 +127,14 @@ async def test_six_month_biweekly_mentorship_graduates(lab: Lab) -> None:
         lambda m: MENTOR.email in str(m["To"]) and "is complete" in str(m["Subject"])
     )
     assert "13" in graduation.get_body(("plain",)).get_content()
+    # Both are invited to mentor when the cohort closes (the mentor for having
+    # mentored, the mentee for saying yes), and their email says so.
+    for person in (MENTOR, MENTEE):
+        (farewell,) = [
+            m for m in lab.smtp.recorder.to(person.email) if "is complete" in str(m["Subject"])
+        ]
+        text = " ".join(farewell.get_body(("plain",)).get_content().split())
+        assert "When this cohort closes we will invite you to mentor" in text
     # The store has the whole story.
     (mentorship,) = lab.rows(Mentorship)
     assert mentorship.outcome == "graduated"

@@ -62,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
         SurveyAnswerRecord,
         SurveyKind,
         SurveyView,
+        WouldMentor,
     )
     from mentorflow.notices.models import HrNoticeRecord, NoticeKind
 
@@ -546,6 +547,7 @@ class MentorshipWorkflow:
                 partner = self._partner(person.employee_id)
                 assert partner is not None
                 partner_answer = final.get(partner.employee_id)
+                own_answer = final.get(person.employee_id)
                 await self._email(
                     "graduation",
                     person,
@@ -558,6 +560,9 @@ class MentorshipWorkflow:
                         "milestones_total": total,
                         "mean_value": result.mean_value,
                         "gained": partner_answer.gained if partner_answer else "",
+                        "invited_to_mentor": self._invited_to_mentor(
+                            person, own_answer.would_mentor if own_answer else None, result
+                        ),
                     },
                 )
         else:
@@ -574,6 +579,16 @@ class MentorshipWorkflow:
             ),
         )
         return result
+
+    def _invited_to_mentor(
+        self, person: Participant, would_mentor: WouldMentor | None, result: MentorshipResult
+    ) -> bool:
+        """Whether the closing cohort will invite ``person`` to mentor in the
+        next one (``alumni_candidates`` decides it then by the same rules; a
+        leaver or someone who already applied is not asked again)."""
+        promise = self._input.alumni
+        role = Role.MENTOR if person.employee_id == self._input.mentor.employee_id else Role.MENTEE
+        return promise is not None and promise.invites(role, would_mentor, result.mean_value)
 
     async def _farewell(self, outcome: Outcome) -> None:
         """Tell the people who remain, kindly, and HR, plainly (in the day's digest)."""

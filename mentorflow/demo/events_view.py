@@ -41,7 +41,10 @@ def hr_events_view(script: CohortScript) -> RenderableType | None:
         counts = Counter(script.invitations.values())
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         rows.append(
-            ("alumni invited", f"{len(script.invitations)} graduates asked to mentor: {summary}")
+            (
+                "alumni invited",
+                f"{len(script.invitations)} graduates and mentors asked to mentor: {summary}",
+            )
         )
     for alumnus in script.alumni:
         verb = "accepted" if alumnus.accepted.is_set() else "did not answer"

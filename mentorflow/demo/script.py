@@ -165,8 +165,8 @@ class CohortScript:
                 await asyncio.wait_for(alumnus.accepted.wait(), timeout=ROUND_PATIENCE)
         self.invitations = await asyncio.to_thread(self.records.invitations, self.cohort)
         self.log.info(
-            f"{len(self.invitations)} graduates of {self.cohort} were invited to mentor "
-            "in the next cohort",
+            f"{len(self.invitations)} people of {self.cohort} (graduated mentees and the "
+            "mentors of graduated pairs) were invited to mentor in the next cohort",
             "bold",
         )
         next_hr = HumanResources(self.stack, self.records, self.plan, self.next_cohort, self.log)

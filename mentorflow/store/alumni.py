@@ -3,7 +3,9 @@ the choice of whom a closing cohort invites to mentor in the next one.
 
 A candidate is a mentee of the cohort whose mentorship graduated and who
 either said "yes" to "would you mentor others?" in the final survey, or whose
-meetings' mean value rating reached the program's bar. Left out: people no
+meetings' mean value rating reached the program's bar; and every mentor of a
+graduated pair, invited to mentor again (their graduation email says so,
+``AlumniPromise``). Left out: people no
 longer in the directory, anyone who declined an invitation to this program
 recently (``ask_again_after`` still ahead), anyone with another invitation to
 the program still open, and anyone already on their way to mentoring in it (a
@@ -162,7 +164,7 @@ def alumni_candidates(
         select(Mentorship)
         .where(Mentorship.cohort == cohort, Mentorship.outcome == Outcome.GRADUATED.value)
         .order_by(Mentorship.mentee_id, Mentorship.id)
-        .options(selectinload(Mentorship.mentee))
+        .options(selectinload(Mentorship.mentee), selectinload(Mentorship.mentor))
     ).all()
     said_yes = _said_yes(session, cohort)
     found: dict[str, AlumniCandidate] = {}
@@ -177,6 +179,11 @@ def alumni_candidates(
     for candidate in found.values():
         if candidate.mean_value is not None and candidate.mean_value >= min_value_rating:
             candidate.reasons.append(InvitationReason.WENT_WELL)
+    for mentorship in graduated:
+        mentor = mentorship.mentor
+        candidate = found.setdefault(mentor.employee_id, AlumniCandidate(mentor.participant()))
+        if InvitationReason.MENTORED not in candidate.reasons:
+            candidate.reasons.append(InvitationReason.MENTORED)
     left_out = _not_to_ask(session, cohort, program_name, now)
     active = _active(session, list(found))
     chosen = [
@@ -257,12 +264,14 @@ def _not_to_ask(session: Session, cohort: str, program_name: str, now: datetime)
 
 
 def _prefill(session: Session, cohort: str, candidate: AlumniCandidate) -> None:
-    """Expertise and languages from their mentee application, as a start."""
+    """Expertise and languages from the application they came with, as a
+    start: the mentor application of someone who mentored, else the mentee's."""
+    role = Role.MENTOR if InvitationReason.MENTORED in candidate.reasons else Role.MENTEE
     application = session.scalar(
         select(Application).where(
             Application.cohort == cohort,
             Application.employee_id == candidate.alumnus.employee_id,
-            Application.role == Role.MENTEE.value,
+            Application.role == role.value,
         )
     )
     if application is not None:

@@ -45,6 +45,7 @@ LANGUAGES_MAX = 500
 REASON_TEXT = {
     InvitationReason.SAID_YES: "In your final survey you said you would like to mentor others.",
     InvitationReason.WENT_WELL: "Your own mentorship went well.",
+    InvitationReason.MENTORED: "You mentored a pair of this cohort all the way to graduation.",
 }
 
 

@@ -15,6 +15,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.models import (
+    AlumniPromise,
     CheckInAnswer,
     Goal,
     GoalProposal,
@@ -92,9 +93,15 @@ async def worker_for(client: Client, settings: Settings, task_queue: str) -> Asy
 
 
 async def start_pair(
-    client: Client, task_queue: str, program: ProgramSettings, cohort: str = "c1"
+    client: Client,
+    task_queue: str,
+    program: ProgramSettings,
+    cohort: str = "c1",
+    alumni: AlumniPromise | None = None,
 ) -> WorkflowHandle:
-    pair = MentorshipInput(cohort=cohort, program=program, mentor=MENTOR, mentee=MENTEE)
+    pair = MentorshipInput(
+        cohort=cohort, program=program, mentor=MENTOR, mentee=MENTEE, alumni=alumni
+    )
     return await client.start_workflow(
         MentorshipWorkflow.run, pair, id=pair.workflow_id, task_queue=task_queue
     )
