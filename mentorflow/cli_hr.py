@@ -9,16 +9,14 @@ import json
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from mentorflow.consoles import console, errors
 from mentorflow.settings import Settings, get_settings
 
 hr_app = typer.Typer(
     help="What HR hears about the pairs, and its daily digest.", no_args_is_help=True
 )
-console = Console(emoji=False, highlight=False)
-errors = Console(stderr=True, emoji=False, highlight=False)
 
 
 def _run(main: Any) -> None:

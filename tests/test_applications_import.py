@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -33,10 +32,10 @@ from tests.support.applications import (
     settings_with_queue,
     stored_applications,
 )
+from tests.support.cli import MENTORFLOW
 from tests.support.pairs import worker_for
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "applications.csv"
-MENTORFLOW = Path(sys.executable).parent / "mentorflow"
 HEADER = (
     "employee_id,role,capacity,expertise,goals,interests,preferred_cadence,languages,"
     "mentor_preferences,notes\n"
@@ -173,7 +172,7 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, **env, "COLUMNS": "200"},
+        env={**os.environ, **env},
     )
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,36 +16,9 @@ from mentorflow.cohort_review import application_counts
 from mentorflow.cohort_states import ApplicationStatus
 from mentorflow.store.db import make_engine, make_sessionmaker
 from tests.conftest import SmtpServer
-from tests.support.pairs import settings_for, worker_for
+from tests.support.cli import cli_with_worker
 
-MENTORFLOW = Path(sys.executable).parent / "mentorflow"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-async def mentorflow(environ: dict[str, str], *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        str(MENTORFLOW),
-        *args,
-        env=environ,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode or 0, output.decode()
-
-
-def cli_environ(
-    dev_env: WorkflowEnvironment, task_queue: str, database_url: str, tmp_path: Path
-) -> dict[str, str]:
-    """The command's environment: this test's Temporal, task queue and store only."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MENTORFLOW_")}
-    return environ | {
-        "MENTORFLOW_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-        "MENTORFLOW_TEMPORAL_TASK_QUEUE": task_queue,
-        "MENTORFLOW_DATABASE_URL": database_url,
-        "MENTORFLOW_VAR_DIR": str(tmp_path / "var"),
-        "COLUMNS": "200",
-    }
 
 
 @pytest.fixture
@@ -67,33 +38,27 @@ async def test_hr_runs_a_cohort_from_the_command_line(
     tmp_path: Path,
     program_without_manager_approval: Path,
 ) -> None:
-    settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
-    environ = cli_environ(dev_env, task_queue, sqlite_url, tmp_path)
     cohort = f"cli-{task_queue[-8:]}"
-    async with worker_for(
-        dev_env.client, settings.model_copy(update={"temporal_task_queue": task_queue}), task_queue
-    ):
-        code, out = await mentorflow(
-            environ, "directory", "import", str(EXAMPLES / "directory.csv")
-        )
+    async with cli_with_worker(dev_env, smtp_server.port, sqlite_url, task_queue, tmp_path) as cli:
+        code, out = await cli("directory", "import", str(EXAMPLES / "directory.csv"))
         assert code == 0, out
-        code, out = await mentorflow(
-            environ, "cohort", "launch", str(program_without_manager_approval), "--name", cohort
+        code, out = await cli(
+            "cohort", "launch", str(program_without_manager_approval), "--name", cohort
         )
         assert code == 0, out
         assert "applications are open" in out
-        code, out = await mentorflow(
-            environ, "cohort", "applications", "import", cohort, str(EXAMPLES / "applications.csv")
+        code, out = await cli(
+            "cohort", "applications", "import", cohort, str(EXAMPLES / "applications.csv")
         )
         assert "submitted" in out.lower(), out
-        code, out = await mentorflow(environ, "cohort", "approve", cohort)
+        code, out = await cli("cohort", "approve", cohort)
         assert code == 1 and "no proposal" in out.lower()  # still open
 
         await asyncio.sleep(3)  # the applications reach the pool (eligibility checks)
-        code, out = await mentorflow(environ, "cohort", "close", cohort)
+        code, out = await cli("cohort", "close", cohort)
         assert code == 0, out
         for _ in range(60):
-            code, out = await mentorflow(environ, "cohort", "status", cohort, "--json")
+            code, out = await cli("cohort", "status", cohort, "--json")
             status = json.loads(out)
             if status["status"] == "review":
                 break
@@ -101,27 +66,23 @@ async def test_hr_runs_a_cohort_from_the_command_line(
         assert status["status"] == "review", status
         matched = status["proposal"]["matched"]
         assert matched > 0 and status["proposal_pairs"]["pairs"]
-        code, out = await mentorflow(environ, "cohort", "status", cohort)
+        code, out = await cli("cohort", "status", cohort)
         assert "Proposed pairs" in out
 
-        code, out = await mentorflow(environ, "cohort", "approve", cohort)
+        code, out = await cli("cohort", "approve", cohort)
         assert code == 0 and f"{matched} pairs" in out, out
         for _ in range(60):
-            status = json.loads(
-                (await mentorflow(environ, "cohort", "status", cohort, "--json"))[1]
-            )
+            status = json.loads((await cli("cohort", "status", cohort, "--json"))[1])
             if status["pairs_started"] == matched:
                 break
             await asyncio.sleep(0.5)
         assert status["status"] == "running" and status["pairs_started"] == matched
 
-        code, out = await mentorflow(environ, "report", cohort, "--format", "json")
+        code, out = await cli("report", cohort, "--format", "json")
         assert code == 0, out
         report = json.loads(out)
         assert report["pairs"] == matched and report["mentees_matched"] == matched
-        code, out = await mentorflow(
-            environ, "report", cohort, "--format", "html", "-o", str(tmp_path / "r.html")
-        )
+        code, out = await cli("report", cohort, "--format", "html", "-o", str(tmp_path / "r.html"))
         assert code == 0 and "<svg" in (tmp_path / "r.html").read_text()
         # The pairs run for months: end them so the shared dev server stays quiet.
         handle = dev_env.client.get_workflow_handle(f"cohort:{cohort}")
@@ -136,22 +97,16 @@ async def test_status_counts_applications_names_people_and_approve_checks_hard_r
     tmp_path: Path,
     program_without_manager_approval: Path,
 ) -> None:
-    settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
-    environ = cli_environ(dev_env, task_queue, sqlite_url, tmp_path)
     cohort = f"rules-{task_queue[-8:]}"
-    async with worker_for(
-        dev_env.client, settings.model_copy(update={"temporal_task_queue": task_queue}), task_queue
-    ):
-        await mentorflow(environ, "directory", "import", str(EXAMPLES / "directory.csv"))
-        code, out = await mentorflow(
-            environ, "cohort", "launch", str(program_without_manager_approval), "--name", cohort
+    async with cli_with_worker(dev_env, smtp_server.port, sqlite_url, task_queue, tmp_path) as cli:
+        await cli("directory", "import", str(EXAMPLES / "directory.csv"))
+        code, out = await cli(
+            "cohort", "launch", str(program_without_manager_approval), "--name", cohort
         )
         assert code == 0, out
-        code, out = await mentorflow(environ, "cohort", "status", cohort)
+        code, out = await cli("cohort", "status", cohort)
         assert "Applications: none yet." in out, out
-        await mentorflow(
-            environ, "cohort", "applications", "import", cohort, str(EXAMPLES / "applications.csv")
-        )
+        await cli("cohort", "applications", "import", cohort, str(EXAMPLES / "applications.csv"))
         engine = make_engine(sqlite_url)
         for _ in range(120):  # every row of the file past its eligibility check
             with make_sessionmaker(engine)() as session:
@@ -166,25 +121,25 @@ async def test_status_counts_applications_names_people_and_approve_checks_hard_r
         await asyncio.sleep(1)
 
         # While applications are open: how many people are at each step.
-        status = json.loads((await mentorflow(environ, "cohort", "status", cohort, "--json"))[1])
+        status = json.loads((await cli("cohort", "status", cohort, "--json"))[1])
         assert status["status"] == "open"
         counts = status["applications"]
         assert counts["approved"] == in_pool - 1 and counts["withdrawn"] == 1, counts
         assert counts["submitted"] == counts["awaiting_manager"] == counts["rejected"] == 0
-        code, out = await mentorflow(environ, "cohort", "status", cohort)
+        code, out = await cli("cohort", "status", cohort)
         ineligible = f", ineligible {counts['ineligible']}" if counts["ineligible"] else ""
         line = f"Applications: 42 people: in pool {in_pool - 1}{ineligible}, withdrawn 1."
         assert line in out, out
 
-        await mentorflow(environ, "cohort", "close", cohort)
+        await cli("cohort", "close", cohort)
         handle = dev_env.client.get_workflow_handle(f"cohort:{cohort}")
         for _ in range(120):
             if (await handle.query("status", result_type=CohortSnapshot)).status == "review":
                 break
             await asyncio.sleep(0.25)
-        status = json.loads((await mentorflow(environ, "cohort", "status", cohort, "--json"))[1])
+        status = json.loads((await cli("cohort", "status", cohort, "--json"))[1])
         assert status["names"]["E018"] == "Rachel Kim", status
-        code, out = await mentorflow(environ, "cohort", "status", cohort)
+        code, out = await cli("cohort", "status", cohort)
         pair = status["proposal_pairs"]["pairs"][0]
         for person in (pair["mentor_id"], pair["mentee_id"]):
             assert f"{status['names'][person]} ({person})" in out, out
@@ -199,16 +154,13 @@ async def test_status_counts_applications_names_people_and_approve_checks_hard_r
             if p["mentor_id"] == "E018"
             for arg in ("--drop", f"E018:{p['mentee_id']}")
         ]
-        code, out = await mentorflow(
-            environ, "cohort", "approve", cohort, *drops, "--force", "E018:E024"
-        )
+        code, out = await cli("cohort", "approve", cohort, *drops, "--force", "E018:E024")
         assert code == 1, out
         assert (
             "error: E018:E024 breaks reporting_line: E018 is in E024's management chain; "
             'pass --override-rule "E018:E024=reason" to force it anyway'
         ) in out
-        code, out = await mentorflow(
-            environ,
+        code, out = await cli(
             "cohort",
             "approve",
             cohort,
@@ -219,12 +171,12 @@ async def test_status_counts_applications_names_people_and_approve_checks_hard_r
             "E018:E024=E024 moves to another team in January",
         )
         assert code == 0 and "pairs start now" in out, out
-        code, out = await mentorflow(environ, "cohort", "status", cohort)
+        code, out = await cli("cohort", "status", cohort)
         names = status["names"]
         assert (
             f"forced despite the hard rules {names['E018']} (E018) → {names['E024']} (E024): "
             "E024 moves to another team in January"
         ) in out, out
-        status = json.loads((await mentorflow(environ, "cohort", "status", cohort, "--json"))[1])
+        status = json.loads((await cli("cohort", "status", cohort, "--json"))[1])
         assert status["overrides"]["rule_overrides"][0]["reason"].startswith("E024 moves")
         await handle.terminate("test over")

@@ -11,8 +11,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.models import EndRequest
 from tests.conftest import SmtpServer
-from tests.support.pairs import PM, SIX_MONTHS_BIWEEKLY, settings_for, start_pair, worker_for
-from tests.test_cli_cohort import cli_environ, mentorflow
+from tests.support.cli import cli_with_worker
+from tests.support.pairs import PM, SIX_MONTHS_BIWEEKLY, start_pair
 from workflows.mentorship import MentorshipWorkflow
 
 
@@ -23,10 +23,8 @@ async def test_hr_lists_the_notices_and_sends_the_digest_now(
     task_queue: str,
     tmp_path: Path,
 ) -> None:
-    settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
-    environ = cli_environ(dev_env, task_queue, sqlite_url, tmp_path)
-    async with worker_for(dev_env.client, settings, task_queue):
-        code, out = await mentorflow(environ, "hr", "notices")
+    async with cli_with_worker(dev_env, smtp_server.port, sqlite_url, task_queue, tmp_path) as cli:
+        code, out = await cli("hr", "notices")
         assert code == 0 and "no notices" in out
         for cohort, reason in (("cli-a", "Reorganisation"), ("cli-b", "Moved to Lisbon")):
             handle = await start_pair(
@@ -37,7 +35,7 @@ async def test_hr_lists_the_notices_and_sends_the_digest_now(
             )
             await handle.result()
 
-        code, out = await mentorflow(environ, "hr", "notices", "--json")
+        code, out = await cli("hr", "notices", "--json")
         assert code == 0, out
         listed = json.loads(out)
         assert [(n["kind"], n["reason"], n["digested_at"]) for n in listed] == [
@@ -45,15 +43,15 @@ async def test_hr_lists_the_notices_and_sends_the_digest_now(
             ("ended_early", "Reorganisation", None),
         ]
         assert listed[0]["mentor"]["name"] == "Maria Jansen"
-        code, out = await mentorflow(environ, "hr", "notices", "--cohort", f"{task_queue}-cli-a")
+        code, out = await cli("hr", "notices", "--cohort", f"{task_queue}-cli-a")
         assert code == 0, out
         assert "Reorganisation" in out and "Moved to Lisbon" not in out and "due" in out
 
-        code, out = await mentorflow(environ, "hr", "digest")
+        code, out = await cli("hr", "digest")
         assert code == 0, out
         assert f"Engineering Mentoring → {PM}: 2 notices sent" in out
-        code, out = await mentorflow(environ, "hr", "digest")
+        code, out = await cli("hr", "digest")
         assert code == 0 and "no HR notices waiting" in out
-        code, out = await mentorflow(environ, "hr", "notices", "--json")
+        code, out = await cli("hr", "notices", "--json")
         assert all(n["digested_at"] for n in json.loads(out))
     assert len(smtp_server.recorder.to(PM)) == 1

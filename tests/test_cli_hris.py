@@ -13,9 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.hris.models import SCHEDULE_ID
 from tests.conftest import SmtpServer
+from tests.support.cli import cli_with_worker, mentorflow
 from tests.support.hris import ORGANISATION, changed, export, without
-from tests.support.pairs import settings_for, worker_for
-from tests.test_cli_cohort import cli_environ, mentorflow
 
 
 async def test_hr_syncs_the_directory_from_the_command_line(
@@ -25,34 +24,32 @@ async def test_hr_syncs_the_directory_from_the_command_line(
     task_queue: str,
     tmp_path: Path,
 ) -> None:
-    settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
-    environ = cli_environ(dev_env, task_queue, sqlite_url, tmp_path)
     today = export(tmp_path / "today.csv", ORGANISATION)
-    async with worker_for(dev_env.client, settings, task_queue):
-        code, out = await mentorflow(environ, "hris", "sync", "--csv", str(today))
+    async with cli_with_worker(dev_env, smtp_server.port, sqlite_url, task_queue, tmp_path) as cli:
+        code, out = await cli("hris", "sync", "--csv", str(today))
         assert code == 0, out
         assert "joiners" in out and " 12 " in out
 
         moved = export(
             tmp_path / "moved.csv", changed(without(ORGANISATION, "F1"), "F2", level="L5")
         )
-        code, out = await mentorflow(environ, "hris", "sync", "--csv", str(moved), "--json")
+        code, out = await cli("hris", "sync", "--csv", str(moved), "--json")
         assert code == 0, out
         assert '"movers": 1' in out and '"leaving": 1' in out
 
         gone = export(tmp_path / "gone.csv", without(ORGANISATION, "F2", "F3", "F4"))
-        code, out = await mentorflow(environ, "hris", "sync", "--csv", str(gone))
+        code, out = await cli("hris", "sync", "--csv", str(gone))
         assert code == 1
         assert "sync refused" in out and "--accept-leavers 3" in out
 
-        code, out = await mentorflow(environ, "hris", "sync", "--csv", str(tmp_path / "nope.csv"))
+        code, out = await cli("hris", "sync", "--csv", str(tmp_path / "nope.csv"))
         assert code == 1 and "no such file" in out
 
     # No worker polls any more: the command says so instead of hanging.
-    code, out = await mentorflow(environ, "hris", "sync", "--csv", str(today), "--wait", "2")
+    code, out = await cli("hris", "sync", "--csv", str(today), "--wait", "2")
     assert code == 2 and "has not finished within 2 s" in out and task_queue in out
 
-    code, out = await mentorflow(environ, "hris", "history")
+    code, out = await cli("hris", "history")
     assert code == 0, out
     rows = [line.split("│") for line in out.splitlines() if line.count("│") > 4]
     statuses = [cells[3].strip() for cells in rows if cells[3].strip()]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from mentorflow.settings import get_settings
 from mentorflow.store.db import make_engine, make_sessionmaker
 from tests.conftest import SmtpServer
 from tests.support.answers import ADA, BLOCKED, COHORT, GRACE, OPEN_BLOCKER, cohort_with_answers
+from tests.support.cli import mentorflow as run_cli
 from tests.support.pairs import (
     MENTEE,
     SIX_MONTHS_BIWEEKLY,
@@ -28,27 +28,15 @@ from tests.support.pairs import (
     worker_for,
 )
 
-MENTORFLOW = Path(sys.executable).parent / "mentorflow"
-
 
 async def mentorflow(env: WorkflowEnvironment, tmp_path: Path, *args: str) -> tuple[int, str]:
-    """Run the real console script (as a user would) without blocking the
-    worker that must answer it."""
+    """HR's mentorship commands, which need only Temporal."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MENTORFLOW_")}
     environ |= {
         "MENTORFLOW_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
         "MENTORFLOW_VAR_DIR": str(tmp_path / "cli-var"),
-        "COLUMNS": "200",
     }
-    process = await asyncio.create_subprocess_exec(
-        str(MENTORFLOW),
-        *args,
-        env=environ,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
-    return process.returncode or 0, output.decode()
+    return await run_cli(environ, *args)
 
 
 @pytest.fixture

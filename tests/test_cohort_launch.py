@@ -18,8 +18,8 @@ from mentorflow.cohort_models import CohortSnapshot
 from mentorflow.program import load_program
 from mentorflow.store.schema import Cohort
 from tests.conftest import SmtpServer
+from tests.support.cli import cli_environ, cli_with_worker, mentorflow
 from tests.support.pairs import settings_for, worker_for
-from tests.test_cli_cohort import cli_environ, mentorflow
 from workflows.mentorship import MentorshipWorkflow
 
 PROGRAM = """\
@@ -76,14 +76,10 @@ async def test_a_year_long_duration_launches_and_runs(
     """A duration of a year or more used to be written as ``P1Y35D``, which the
     program's own validator refuses: the check passed, the launch said
     "launched", and the cohort workflow could not read its input."""
-    settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
-    environ = cli_environ(dev_env, task_queue, sqlite_url, tmp_path)
     path = program_file(tmp_path, "alumni:\n  ask_again_after: P400D\n")
     cohort = f"year-{task_queue[-8:]}"
-    async with worker_for(
-        dev_env.client, settings.model_copy(update={"temporal_task_queue": task_queue}), task_queue
-    ):
-        code, out = await mentorflow(environ, "cohort", "launch", str(path), "--name", cohort)
+    async with cli_with_worker(dev_env, smtp_server.port, sqlite_url, task_queue, tmp_path) as cli:
+        code, out = await cli("cohort", "launch", str(path), "--name", cohort)
         assert code == 0, out
         handle = dev_env.client.get_workflow_handle(f"cohort:{cohort}")
         snap = await handle.query("status", result_type=CohortSnapshot)
@@ -113,9 +109,7 @@ async def test_a_launch_no_worker_runs_is_stopped_and_withdrawn(
 
     # Once a worker runs, the same name launches.
     settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
-    async with worker_for(
-        dev_env.client, settings.model_copy(update={"temporal_task_queue": task_queue}), task_queue
-    ):
+    async with worker_for(dev_env.client, settings, task_queue):
         code, out = await mentorflow(environ, *launch[:-1], "30")
         assert code == 0, out
         assert "applications are open" in out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,15 @@ def test_a_message_on_a_narrow_terminal_is_not_broken_by_rich(
     output = os.read(main, 65536).decode()
     os.close(main)
     assert f"sqlite:///{path} is at revision 0003" in output.replace("\r\n", "\n")
+
+
+def test_every_console_of_the_package_is_a_project_console() -> None:
+    """A module that builds its own Rich ``Console`` wraps piped output at 80
+    columns again (``mentorflow hr notices`` did): only ``consoles`` builds one."""
+    package = Path(__file__).resolve().parent.parent / "mentorflow"
+    builders = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "consoles.py" and re.search(r"\bConsole\(", path.read_text())
+    ]
+    assert builders == []

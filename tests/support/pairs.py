@@ -88,6 +88,9 @@ def settings_for(tmp_path: Path, db_url: str, smtp_port: int) -> Settings:
 
 @asynccontextmanager
 async def worker_for(client: Client, settings: Settings, task_queue: str) -> AsyncIterator[None]:
+    """A worker on the test's own task queue; the workflows its activities
+    start (a cohort's applications and pairs) go to that queue too."""
+    settings = settings.model_copy(update={"temporal_task_queue": task_queue})
     async with running_worker(client, settings, task_queue=task_queue):
         yield
 
