@@ -14,7 +14,7 @@ from temporalio import activity
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from mentorflow.alumni_models import (
+from mentorflow.alumni.models import (
     AlumniInvitationInput,
     EnlistMentor,
     EnlistResult,
@@ -22,10 +22,10 @@ from mentorflow.alumni_models import (
     InvitationStatusRecord,
     InviteAlumni,
 )
-from mentorflow.application_start import SubmitOutcome
-from mentorflow.cohort_states import PendingReason
+from mentorflow.applications.admission import admit
+from mentorflow.applications.start import SubmitOutcome
+from mentorflow.cohorts.states import PendingReason
 from mentorflow.models import Role
-from mentorflow.pending_admission import admit
 from mentorflow.program import ProgramConfig
 from mentorflow.store import alumni, cohorts, pending
 from mentorflow.store.schema import PendingApplication

@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from mentorflow.application_models import (
+from mentorflow.applications.models import (
     ApplicationRecord,
     ApplicationRecorded,
     EligibilityRequest,
     EligibilityResult,
     HoldForNextCohort,
 )
-from mentorflow.cohort_states import (
+from mentorflow.cohorts.states import (
     ApplicationSource,
     ApplicationStatus,
     CohortStatus,

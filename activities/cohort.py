@@ -13,10 +13,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorflow.application_models import MatchNotice, PoolClosed, application_workflow_id
-from mentorflow.application_start import SubmitOutcome
-from mentorflow.cohort_matching import run_matching
-from mentorflow.cohort_models import (
+from mentorflow.applications.admission import admit_waiting
+from mentorflow.applications.models import MatchNotice, PoolClosed, application_workflow_id
+from mentorflow.applications.start import SubmitOutcome
+from mentorflow.cohorts.matching import run_matching
+from mentorflow.cohorts.models import (
     ApprovalRecord,
     ApprovedPlan,
     ClosePool,
@@ -27,16 +28,15 @@ from mentorflow.cohort_models import (
     PairsPage,
     PairsPageResult,
 )
-from mentorflow.cohort_plan import (
+from mentorflow.cohorts.plan import (
     OverrideError,
     approved_pairs,
     check_hard_rules,
     mentorship_inputs,
 )
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.matching import MatchingInput, MatchingResult
 from mentorflow.models import Role, mentorship_workflow_id
-from mentorflow.pending_admission import admit_waiting
 from mentorflow.program import ProgramConfig
 from mentorflow.store import cohorts
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.models import Role
 from mentorflow.settings import PROJECT_ROOT
 from mentorflow.store import cohorts

@@ -16,8 +16,8 @@ import pytest
 from playwright.async_api import Browser
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.alumni_models import InvitationAnswer, alumni_workflow_id
-from mentorflow.cohort_states import ApplicationStatus, CohortStatus, InvitationStatus
+from mentorflow.alumni.models import InvitationAnswer, alumni_workflow_id
+from mentorflow.cohorts.states import ApplicationStatus, CohortStatus, InvitationStatus
 from mentorflow.links import LinkSigner, link_id
 from mentorflow.models import LinkSpec, WouldMentor
 from mentorflow.web import create_app

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from mentorflow.alumni_models import InvitationReason, alumni_workflow_id
-from mentorflow.cohort_states import (
+from mentorflow.alumni.models import InvitationReason, alumni_workflow_id
+from mentorflow.cohorts.states import (
     ApplicationSource,
     ApplicationStatus,
     CohortStatus,

@@ -25,19 +25,19 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.alumni import AlumniActivities
-from mentorflow.alumni_models import (
+from mentorflow.alumni.models import (
     AlumniInvitationResult,
     AlumniInvitationSnapshot,
     InvitationAnswer,
     InviteAlumni,
     alumni_workflow_id,
 )
-from mentorflow.application_models import ApplicationSnapshot, application_workflow_id
-from mentorflow.application_start import SubmitOutcome
-from mentorflow.cohort_states import ApplicationStatus, CohortStatus, InvitationStatus
+from mentorflow.applications.admission import admit_waiting
+from mentorflow.applications.models import ApplicationSnapshot, application_workflow_id
+from mentorflow.applications.start import SubmitOutcome
+from mentorflow.cohorts.states import ApplicationStatus, CohortStatus, InvitationStatus
 from mentorflow.links import LinkSigner
 from mentorflow.models import ActionReceipt, Role, WouldMentor
-from mentorflow.pending_admission import admit_waiting
 from mentorflow.settings import Settings
 from mentorflow.store import alumni, cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker

@@ -15,14 +15,14 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.application_models import (
+from mentorflow.applications.models import (
     ApplicationDetails,
     ApplicationInput,
     ManagerDecision,
     MatchNotice,
     WithdrawRequest,
 )
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.directory import import_directory
 from mentorflow.links import LinkSigner
 from mentorflow.models import Role

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.application_models import (
+from mentorflow.applications.models import (
     ApplicationDetails,
     ApplicationSnapshot,
     ManagerDecision,
     application_workflow_id,
 )
-from mentorflow.application_start import SubmitOutcome, application_input, submit_application
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.applications.start import SubmitOutcome, application_input, submit_application
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.links import LinkSigner, link_id
 from mentorflow.models import LinkSpec, Role
 from tests.conftest import SmtpServer

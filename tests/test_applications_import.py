@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.application_models import WithdrawRequest, application_workflow_id
-from mentorflow.applications_import import (
+from mentorflow.applications.csv_import import (
     ApplicationsFileError,
     ImportReport,
     check_people,
     parse_applications,
     submit_rows,
 )
+from mentorflow.applications.models import WithdrawRequest, application_workflow_id
 from mentorflow.models import Role
 from mentorflow.store.db import make_engine, make_sessionmaker
 from tests.conftest import SmtpServer

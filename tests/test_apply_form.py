@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.cohort_states import CohortStatus
+from mentorflow.cohorts.states import CohortStatus
 from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import Application, OutboxMessage

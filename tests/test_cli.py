@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from typer.testing import CliRunner
 
-from mentorflow.cli import app
+from mentorflow.cli.main import app
 from mentorflow.settings import get_settings
 
 MENTORFLOW = Path(sys.executable).parent / "mentorflow"

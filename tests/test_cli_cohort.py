@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.cohort_models import CohortSnapshot
-from mentorflow.cohort_review import application_counts
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.cohorts.models import CohortSnapshot
+from mentorflow.cohorts.review import application_counts
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.store.db import make_engine, make_sessionmaker
 from tests.conftest import SmtpServer
 from tests.support.cli import cli_with_worker

@@ -11,7 +11,7 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.cli_mentorship import render_snapshot, stored_checkins
+from mentorflow.cli.mentorship import render_snapshot, stored_checkins
 from mentorflow.consoles import stdout_console
 from mentorflow.models import MentorshipSnapshot, Outcome, Phase
 from mentorflow.settings import get_settings

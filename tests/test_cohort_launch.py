@@ -13,8 +13,8 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from mentorflow.cohort_launch import LaunchRefused, prepare_launch
-from mentorflow.cohort_models import CohortSnapshot
+from mentorflow.cohorts.launch import LaunchRefused, prepare_launch
+from mentorflow.cohorts.models import CohortSnapshot
 from mentorflow.program import load_program
 from mentorflow.store.schema import Cohort
 from tests.conftest import SmtpServer

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.cohort_models import (
+from mentorflow.cohorts.models import (
     CloseRequest,
     CohortInput,
     Overrides,
@@ -24,7 +24,7 @@ from mentorflow.cohort_models import (
     ReviewDecision,
     RuleOverride,
 )
-from mentorflow.cohort_states import ApplicationStatus, CohortStatus
+from mentorflow.cohorts.states import ApplicationStatus, CohortStatus
 from mentorflow.directory import import_directory
 from mentorflow.models import Outcome
 from mentorflow.program import load_program

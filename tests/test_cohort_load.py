@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.cohort_models import CloseRequest, CohortInput, ReviewDecision
-from mentorflow.cohort_states import ApplicationSource, ApplicationStatus, CohortStatus
+from mentorflow.cohorts.models import CloseRequest, CohortInput, ReviewDecision
+from mentorflow.cohorts.states import ApplicationSource, ApplicationStatus, CohortStatus
 from mentorflow.directory import import_directory
 from mentorflow.models import Role
 from mentorflow.program import ProgramConfig

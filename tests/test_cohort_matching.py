@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from mentorflow.cohort_matching import build_matching_input, level_rank, run_matching
-from mentorflow.cohort_models import PairRef
-from mentorflow.cohort_plan import mentorship_inputs, pair_settings
-from mentorflow.cohort_states import ApplicationSource, ApplicationStatus
+from mentorflow.cohorts.matching import build_matching_input, level_rank, run_matching
+from mentorflow.cohorts.models import PairRef
+from mentorflow.cohorts.plan import mentorship_inputs, pair_settings
+from mentorflow.cohorts.states import ApplicationSource, ApplicationStatus
 from mentorflow.directory import import_directory, reporting_chain
 from mentorflow.models import AlumniPromise, Role
 from mentorflow.program import load_program

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from mentorflow.cohort_models import Overrides, PairRef, RuleOverride
-from mentorflow.cohort_plan import OverrideError, check_hard_rules, final_pairs
+from mentorflow.cohorts.models import Overrides, PairRef, RuleOverride
+from mentorflow.cohorts.plan import OverrideError, check_hard_rules, final_pairs
 from mentorflow.matching import MatchingRules, match
 from tests.test_matching import mentee, mentor, problem
 

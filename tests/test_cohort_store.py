@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorflow.cohort_states import ApplicationSource, ApplicationStatus, CohortStatus
+from mentorflow.cohorts.states import ApplicationSource, ApplicationStatus, CohortStatus
 from mentorflow.directory import import_directory
 from mentorflow.models import Role
 from mentorflow.program import load_program

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from mentorflow.cli import app
+from mentorflow.cli.main import app
 from mentorflow.directory import (
     DirectoryFileError,
     HireDateUnknown,

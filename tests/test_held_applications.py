@@ -12,9 +12,9 @@ from sqlalchemy import update
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.application_models import ApplicationDetails, application_workflow_id
-from mentorflow.cohort_models import CohortInput
-from mentorflow.cohort_states import ApplicationStatus, PendingReason
+from mentorflow.applications.models import ApplicationDetails, application_workflow_id
+from mentorflow.cohorts.models import CohortInput
+from mentorflow.cohorts.states import ApplicationStatus, PendingReason
 from mentorflow.directory import import_directory
 from mentorflow.models import Role
 from mentorflow.program import load_program

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.application_models import ApplicationDetails, ApplicationInput
-from mentorflow.cohort_states import ApplicationStatus, PendingReason, SyncStatus
+from mentorflow.applications.models import ApplicationDetails, ApplicationInput
+from mentorflow.cohorts.states import ApplicationStatus, PendingReason, SyncStatus
 from mentorflow.hris.apply import held_directory
 from mentorflow.hris.models import SyncOutcome
 from mentorflow.models import Outcome, PauseRequest, Role

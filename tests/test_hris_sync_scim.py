@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.cohort_states import SyncStatus
+from mentorflow.cohorts.states import SyncStatus
 from mentorflow.hris.apply import held_directory
 from mentorflow.hris.models import HrisSyncInput, SyncOutcome
 from mentorflow.store.db import upgrade

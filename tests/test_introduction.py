@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 
-from mentorflow.cohort_models import CloseRequest, ReviewDecision
-from mentorflow.cohort_states import CohortStatus
+from mentorflow.cohorts.models import CloseRequest, ReviewDecision
+from mentorflow.cohorts.states import CohortStatus
 from mentorflow.introduction import introduction, why_paired
 from mentorflow.mail.render import render_email
 from mentorflow.matching import CriterionScore, MatchingResult

@@ -17,14 +17,14 @@ from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.application_models import (
+from mentorflow.applications.models import (
     ApplicationSnapshot,
     ManagerDecision,
     application_workflow_id,
 )
-from mentorflow.application_start import application_input, submit_application
-from mentorflow.cohort_models import CloseRequest, CohortInput
-from mentorflow.cohort_states import ApplicationStatus, CohortStatus
+from mentorflow.applications.start import application_input, submit_application
+from mentorflow.cohorts.models import CloseRequest, CohortInput
+from mentorflow.cohorts.states import ApplicationStatus, CohortStatus
 from mentorflow.directory import import_directory
 from mentorflow.models import Role
 from mentorflow.program import ManagerApproval, ProgramConfig

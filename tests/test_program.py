@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from mentorflow.cli import app
+from mentorflow.cli.main import app
 from mentorflow.models import ProgramSettings, Role
 from mentorflow.program import ProgramConfig, TimeoutPolicy, load_program
 from mentorflow.settings import PROJECT_ROOT

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from mentorflow.cli import app
+from mentorflow.cli.main import app
 from mentorflow.report import CohortReport, OpenBlocker, build_report, to_csv, to_html, to_json
 from mentorflow.settings import get_settings
 from mentorflow.store.db import make_engine, make_sessionmaker

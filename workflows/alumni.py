@@ -20,7 +20,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.alumni import AlumniActivities
     from activities.email import EmailActivities
-    from mentorflow.alumni_models import (
+    from mentorflow.alumni.models import (
         ANSWERED_OR_EXPIRED,
         AlumniInvitationInput,
         AlumniInvitationResult,
@@ -31,8 +31,8 @@ with workflow.unsafe.imports_passed_through():
         InvitationRecord,
         InvitationStatusRecord,
     )
-    from mentorflow.application_models import ApplicationDetails
-    from mentorflow.cohort_states import InvitationStatus
+    from mentorflow.applications.models import ApplicationDetails
+    from mentorflow.cohorts.states import InvitationStatus
     from mentorflow.models import ActionReceipt, EmailReceipt, EmailRequest, LinkSpec, Role
 
 RETRY = RetryPolicy(

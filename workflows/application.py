@@ -18,7 +18,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.applications import ApplicationActivities
     from activities.email import EmailActivities
-    from mentorflow.application_models import (
+    from mentorflow.applications.models import (
         FINAL_STATUSES,
         ApplicationDetails,
         ApplicationInput,

@@ -24,8 +24,8 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.alumni import AlumniActivities
     from activities.cohort import CohortActivities
-    from mentorflow.alumni_models import InviteAlumni
-    from mentorflow.cohort_models import (
+    from mentorflow.alumni.models import InviteAlumni
+    from mentorflow.cohorts.models import (
         ApprovalRecord,
         ClosePool,
         CloseRequest,
@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
         PairsPage,
         ReviewDecision,
     )
-    from mentorflow.cohort_states import CohortStatus
+    from mentorflow.cohorts.states import CohortStatus
     from mentorflow.models import ActionReceipt, MentorshipInput, MentorshipResult, Outcome
     from workflows.mentorship import MentorshipWorkflow
 

@@ -18,7 +18,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from activities.hris import SOURCE_ERROR, HrisActivities
-    from mentorflow.cohort_states import SyncStatus
+    from mentorflow.cohorts.states import SyncStatus
     from mentorflow.hris.models import (
         ApplyRequest,
         EffectsRequest,

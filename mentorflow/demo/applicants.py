@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from mentorflow.application_models import application_workflow_id
+from mentorflow.applications.models import application_workflow_id
 from mentorflow.demo.display import ActivityLog
 from mentorflow.demo.participants import Mail, SignedLink, page_message
 from mentorflow.demo.stories import Colleague

@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mentorflow.cohort_states import ApplicationStatus, CohortStatus
+from mentorflow.cohorts.states import ApplicationStatus, CohortStatus
 from mentorflow.demo.plan import DemoPair
 from mentorflow.models import MentorshipResult, MentorshipSnapshot, Outcome
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
-from mentorflow.applications_import import ImportReport as ApplicationsReport
-from mentorflow.applications_import import submit_rows
-from mentorflow.cohort_models import (
+from mentorflow.applications.csv_import import ImportReport as ApplicationsReport
+from mentorflow.applications.csv_import import submit_rows
+from mentorflow.cohorts.models import (
     CloseRequest,
     CohortInput,
     CohortResult,
@@ -22,7 +22,7 @@ from mentorflow.cohort_models import (
     PairRef,
     ReviewDecision,
 )
-from mentorflow.cohort_states import ApplicationStatus, CohortStatus
+from mentorflow.cohorts.states import ApplicationStatus, CohortStatus
 from mentorflow.demo.display import ActivityLog
 from mentorflow.demo.plan import DemoPlan, PlanError
 from mentorflow.demo.records import ApplicationState, DemoRecords

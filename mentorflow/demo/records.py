@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorflow.applications_import import ImportReport as ApplicationsReport
-from mentorflow.applications_import import check_people, open_cohort, parse_applications
-from mentorflow.cohort_states import ApplicationStatus, CohortStatus, InvitationStatus
+from mentorflow.applications.csv_import import ImportReport as ApplicationsReport
+from mentorflow.applications.csv_import import check_people, open_cohort, parse_applications
+from mentorflow.cohorts.states import ApplicationStatus, CohortStatus, InvitationStatus
 from mentorflow.demo.stories import Colleague
 from mentorflow.directory import ImportReport, import_directory
 from mentorflow.matching import MatchingResult

@@ -21,9 +21,9 @@ from rich.console import Console
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorflow.applications_import import ImportReport as ApplicationsReport
-from mentorflow.cohort_models import CohortResult, PairRef
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.applications.csv_import import ImportReport as ApplicationsReport
+from mentorflow.cohorts.models import CohortResult, PairRef
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.demo.alumni import SimulatedAlumnus
 from mentorflow.demo.applicants import SimulatedApplicant, SimulatedManager
 from mentorflow.demo.display import ActivityLog, CohortView, PairStatus

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorflow.application_models import ApplicationDetails, WithdrawRequest
-from mentorflow.cohort_states import PendingReason
+from mentorflow.applications.models import ApplicationDetails, WithdrawRequest
+from mentorflow.cohorts.states import PendingReason
 from mentorflow.hris.models import EffectsDone, Leaver, LeaverMentorship, SyncOutcome
 from mentorflow.models import ActionReceipt, ParticipantLeft, Role
 from mentorflow.store import cohorts, pending

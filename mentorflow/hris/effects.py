@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from mentorflow.application_models import application_workflow_id
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.applications.models import application_workflow_id
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.directory import chain_of
 from mentorflow.hris.diff import DirectoryDiff, DirectoryRecord
 from mentorflow.hris.models import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from mentorflow.cohort_states import SyncStatus
+from mentorflow.cohorts.states import SyncStatus
 from mentorflow.models import Participant, Role
 
 #: The fixed workflow id of an on-demand sync (``mentorflow hris sync``); the

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from mentorflow.cohort_states import SyncStatus
+from mentorflow.cohorts.states import SyncStatus
 from mentorflow.directory import manager_map
 from mentorflow.hris import effects
 from mentorflow.hris.apply import apply_diff, held_directory

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mentorflow.alumni_models import InvitationReason, alumni_workflow_id
-from mentorflow.cohort_states import ApplicationStatus, CohortStatus, InvitationStatus
+from mentorflow.alumni.models import InvitationReason, alumni_workflow_id
+from mentorflow.cohorts.states import ApplicationStatus, CohortStatus, InvitationStatus
 from mentorflow.models import Outcome, Participant, Role, SurveyKind, WouldMentor
 from mentorflow.store.inserts import insert_for, inserted
 from mentorflow.store.schema import (

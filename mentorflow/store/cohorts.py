@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mentorflow.cohort_states import (
+from mentorflow.cohorts.states import (
     COHORT_TRANSITIONS,
     ApplicationSource,
     ApplicationStatus,

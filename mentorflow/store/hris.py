@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from mentorflow.cohort_states import SyncStatus
+from mentorflow.cohorts.states import SyncStatus
 from mentorflow.store.inserts import insert_for, inserted
 from mentorflow.store.schema import HrisStagedPage, HrisSync
 

@@ -1,6 +1,6 @@
 """Applications held for a program's next cohort: an alumnus who accepted the
 invitation to mentor, a mentee whose mentor left. They are submitted, already
-approved, when a cohort of the program opens (``mentorflow.pending_admission``).
+approved, when a cohort of the program opens (``mentorflow.applications.admission``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mentorflow.cohort_states import CohortStatus, PendingReason
+from mentorflow.cohorts.states import CohortStatus, PendingReason
 from mentorflow.models import Role
 from mentorflow.store.inserts import insert_for, inserted
 from mentorflow.store.schema import Cohort, PendingApplication

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from mentorflow.cohort_states import (
+from mentorflow.cohorts.states import (
     ApplicationSource,
     ApplicationStatus,
     CohortStatus,

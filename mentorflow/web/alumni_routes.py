@@ -18,13 +18,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from temporalio.client import WorkflowUpdateFailedError
 
-from mentorflow.alumni_models import (
+from mentorflow.alumni.models import (
     ANSWERED_OR_EXPIRED,
     AlumniInvitationSnapshot,
     InvitationAnswer,
     InvitationReason,
 )
-from mentorflow.cohort_states import InvitationStatus
+from mentorflow.cohorts.states import InvitationStatus
 from mentorflow.links import LinkClaims
 from mentorflow.models import Participant
 from mentorflow.store.used_links import USED, link_state

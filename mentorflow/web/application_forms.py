@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from mentorflow.application_models import ApplicationDetails, ManagerDecision, WithdrawRequest
+from mentorflow.applications.models import ApplicationDetails, ManagerDecision, WithdrawRequest
 from mentorflow.models import NAMED_CADENCES, Role
 from mentorflow.web.forms import FormError, _build, _Reader
 

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mentorflow.application_models import FINAL_STATUSES, ApplicationSnapshot
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.applications.models import FINAL_STATUSES, ApplicationSnapshot
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.models import Participant
 from mentorflow.store import cohorts
 from mentorflow.store.schema import Application, Person

@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from temporalio.client import WorkflowUpdateFailedError
 
-from mentorflow.application_models import ApplicationSnapshot
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.applications.models import ApplicationSnapshot
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.links import LinkClaims, LinkSigner
 from mentorflow.models import Participant
 from mentorflow.store.used_links import USED, link_state

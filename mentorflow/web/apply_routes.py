@@ -25,17 +25,17 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from mentorflow.addresses import email_address
-from mentorflow.application_models import (
+from mentorflow.applications.models import (
     ApplicationDetails,
     ApplicationSnapshot,
     application_workflow_id,
 )
-from mentorflow.application_start import (
+from mentorflow.applications.start import (
     SubmitOutcome,
     application_input,
     submit_application,
 )
-from mentorflow.cohort_states import CohortStatus
+from mentorflow.cohorts.states import CohortStatus
 from mentorflow.models import NAMED_CADENCES
 from mentorflow.program import ProgramConfig
 from mentorflow.settings import Settings

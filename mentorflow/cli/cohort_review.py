@@ -15,9 +15,10 @@ from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorflow.cli_cohort import cohort_app, console, errors
-from mentorflow.cohort_launch import CONFIRM_WITHIN, LaunchRefused, confirm_running, prepare_launch
-from mentorflow.cohort_models import (
+from mentorflow.cli.cohort import cohort_app, console, errors
+from mentorflow.cli.running import exit_after
+from mentorflow.cohorts.launch import CONFIRM_WITHIN, LaunchRefused, confirm_running, prepare_launch
+from mentorflow.cohorts.models import (
     CloseRequest,
     CohortSnapshot,
     Overrides,
@@ -26,18 +27,12 @@ from mentorflow.cohort_models import (
     RuleOverride,
     cohort_workflow_id,
 )
-from mentorflow.cohort_review import STATE_LABELS, CohortReview, read_review
+from mentorflow.cohorts.review import STATE_LABELS, CohortReview, read_review
 from mentorflow.matching import MatchingResult
 from mentorflow.models import ActionReceipt
 from mentorflow.settings import Settings, get_settings
 from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
-
-
-def _run(main: Any) -> None:
-    from mentorflow.cli import _exit_after  # cli imports this module
-
-    _exit_after(main)
 
 
 async def _client(settings: Settings) -> Client:
@@ -74,7 +69,7 @@ def launch(
     Succeeds only once a worker has run the cohort's first step; a cohort that
     cannot run is stopped and withdrawn (exit 1, with the reason), so the same
     name can be launched again."""
-    _run(_launch(get_settings(), program_file, name, closes_in, confirm_within))
+    exit_after(_launch(get_settings(), program_file, name, closes_in, confirm_within))
 
 
 async def _launch(
@@ -156,7 +151,7 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Where the cohort is, and the matching proposal with its explanations."""
-    _run(_status(get_settings(), name, as_json))
+    exit_after(_status(get_settings(), name, as_json))
 
 
 async def _status(settings: Settings, name: str, as_json: bool) -> int:
@@ -267,7 +262,7 @@ def _not_found(name: str, exc: RPCError) -> int:
 @cohort_app.command("close")
 def close(name: str = typer.Argument(help="The cohort.")) -> None:
     """Close applications now (instead of at the set time) and start matching."""
-    _run(_update(get_settings(), name, "close_applications", CloseRequest()))
+    exit_after(_update(get_settings(), name, "close_applications", CloseRequest()))
 
 
 @cohort_app.command("approve")
@@ -293,7 +288,7 @@ def approve(
         rule_overrides=[_rule_override(text) for text in override_rule],
     )
     decision = ReviewDecision(rerun=rerun, overrides=overrides)
-    _run(_update(get_settings(), name, "review", decision, refused="error"))
+    exit_after(_update(get_settings(), name, "review", decision, refused="error"))
 
 
 def _rule_override(text: str) -> RuleOverride:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.directory import chain_of, manager_map, people_by_id
 from mentorflow.matching import MatchingInput, MatchingResult, MenteeProfile, MentorProfile, match
 from mentorflow.models import Role

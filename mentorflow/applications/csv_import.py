@@ -32,13 +32,13 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from mentorflow.application_models import ApplicationDetails
-from mentorflow.application_start import (
+from mentorflow.applications.models import ApplicationDetails
+from mentorflow.applications.start import (
     SubmitOutcome,
     application_input,
     submit_application,
 )
-from mentorflow.cohort_states import CohortStatus
+from mentorflow.cohorts.states import CohortStatus
 from mentorflow.directory import RowProblem
 from mentorflow.models import NAMED_CADENCES, Role
 from mentorflow.program import ProgramConfig

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from mentorflow.application_models import ApplicationDetails
-from mentorflow.application_start import (
+from mentorflow.applications.models import ApplicationDetails
+from mentorflow.applications.start import (
     SubmitOutcome,
     SubmitResult,
     application_input,

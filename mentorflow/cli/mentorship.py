@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from mentorflow.cli.running import exit_after
 from mentorflow.consoles import console, errors
 from mentorflow.models import (
     ActionReceipt,
@@ -38,12 +39,6 @@ mentorship_app = typer.Typer(
 )
 
 MentorshipId = typer.Argument(help="Workflow id: mentorship:{cohort}:{mentor}:{mentee}")
-
-
-def _run(main: Any) -> None:
-    from mentorflow.cli import _exit_after
-
-    _exit_after(main)
 
 
 async def _client() -> Client:
@@ -85,7 +80,7 @@ def show(mentorship_id: str = MentorshipId) -> None:
         console.print(render_snapshot(snap, stored_checkins(mentorship_id)))
         return 0
 
-    _run(main())
+    exit_after(main())
 
 
 def stored_checkins(mentorship_id: str) -> list[CheckIn]:
@@ -158,13 +153,13 @@ def pause(
     reason: str = typer.Option("", help="Shown to both participants."),
 ) -> None:
     """Pause the pair (leave): no check-ins go out and later dates move back."""
-    _run(_act(mentorship_id, "pause", PauseRequest(by=HR, reason=reason)))
+    exit_after(_act(mentorship_id, "pause", PauseRequest(by=HR, reason=reason)))
 
 
 @mentorship_app.command("resume")
 def resume(mentorship_id: str = MentorshipId) -> None:
     """Resume a paused pair."""
-    _run(_act(mentorship_id, "resume", ResumeRequest(by=HR)))
+    exit_after(_act(mentorship_id, "resume", ResumeRequest(by=HR)))
 
 
 @mentorship_app.command("end")
@@ -173,4 +168,4 @@ def end(
     reason: str = typer.Option(..., help="Why it ends; no fault is implied."),
 ) -> None:
     """End the mentorship early (no-fault); both participants are told kindly."""
-    _run(_act(mentorship_id, "end_early", EndRequest(by=HR, reason=reason)))
+    exit_after(_act(mentorship_id, "end_early", EndRequest(by=HR, reason=reason)))

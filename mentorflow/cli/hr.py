@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import typer
 from rich.table import Table
 
+from mentorflow.cli.running import exit_after
 from mentorflow.consoles import console, errors
 from mentorflow.settings import Settings, get_settings
 
 hr_app = typer.Typer(
     help="What HR hears about the pairs, and its daily digest.", no_args_is_help=True
 )
-
-
-def _run(main: Any) -> None:
-    from mentorflow.cli import _exit_after  # cli imports this module
-
-    _exit_after(main)
 
 
 @hr_app.command("notices")
@@ -84,7 +78,7 @@ def digest(
 ) -> None:
     """Send today's digest of HR notices now (one email per program and
     manager; a program whose digest went out today gets nothing more)."""
-    _run(_digest(get_settings(), wait))
+    exit_after(_digest(get_settings(), wait))
 
 
 async def _digest(settings: Settings, wait: float) -> int:

@@ -1,32 +1,24 @@
-"""The ``mentorflow`` command.
-
-Commands that ran a Temporal client or worker leave with ``os._exit`` after a
-clean shutdown and a flush: the interpreter can otherwise abort at exit with
-``PyGILState_Release`` (exit 134, sdk-python issue 300) and turn a success into
-a crash in scripts and CI.
-"""
+"""The ``mentorflow`` command: its sub-commands put together, and the ones
+that run processes (``dev``, ``demo``, ``worker``, ``web``, ``db``)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sys
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import typer
-from rich.markup import escape
 from rich.panel import Panel
 
-from mentorflow.cli_cohort import cohort_app
-from mentorflow.cli_cohort_review import report
-from mentorflow.cli_directory import directory_app
-from mentorflow.cli_hr import hr_app
-from mentorflow.cli_hris import hris_app
-from mentorflow.cli_mentorship import mentorship_app
-from mentorflow.cli_program import program_app
+from mentorflow.cli.cohort import cohort_app
+from mentorflow.cli.cohort_review import report
+from mentorflow.cli.directory import directory_app
+from mentorflow.cli.hr import hr_app
+from mentorflow.cli.hris import hris_app
+from mentorflow.cli.mentorship import mentorship_app
+from mentorflow.cli.program import program_app
+from mentorflow.cli.running import exit_after
 from mentorflow.consoles import console, errors, typer_options
 from mentorflow.settings import Settings, get_settings
 
@@ -46,27 +38,6 @@ app.add_typer(cohort_app, name="cohort")
 app.add_typer(hris_app, name="hris")
 app.add_typer(hr_app, name="hr")
 app.command("report")(report)
-
-
-def _exit_after(main: Coroutine[Any, Any, int]) -> NoReturn:
-    """Run ``main`` and leave with its exit code, whatever the interpreter's
-    teardown would have made of it. Every command that talks to Temporal runs
-    here, so an unreachable server is told once for all of them: one line
-    naming the address, not a traceback."""
-    from mentorflow.demo.plan import PlanError
-    from mentorflow.devstack import StackError
-    from mentorflow.temporal_client import TemporalUnreachable
-
-    try:
-        code = asyncio.run(main)
-    except (StackError, PlanError, TemporalUnreachable) as exc:
-        errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        code = 1
-    except KeyboardInterrupt:
-        code = 130
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 def _log_to_console() -> None:
@@ -105,7 +76,7 @@ def dev(
     mentorships where they were. Ctrl-C stops it.
     """
     _log_to_console()
-    _exit_after(_dev(get_settings(), ui=ui))
+    exit_after(_dev(get_settings(), ui=ui))
 
 
 async def _dev(settings: Settings, *, ui: bool) -> int:
@@ -163,7 +134,7 @@ def demo(
             get_settings(), plan, console=console, deadline=deadline, ui=ui, linger=linger
         )
 
-    _exit_after(main())
+    exit_after(main())
 
 
 # --------------------------------------------------------------------------- worker / web
@@ -173,7 +144,7 @@ def demo(
 def worker() -> None:
     """Run only the worker, against MENTORFLOW_TEMPORAL_ADDRESS."""
     _log_to_console()
-    _exit_after(_worker(get_settings()))
+    exit_after(_worker(get_settings()))
 
 
 async def _worker(settings: Settings) -> int:
@@ -195,7 +166,7 @@ async def _worker(settings: Settings) -> int:
 def web() -> None:
     """Run only the web app on MENTORFLOW_WEB_HOST:MENTORFLOW_WEB_PORT."""
     _log_to_console()
-    _exit_after(_web(get_settings()))
+    exit_after(_web(get_settings()))
 
 
 async def _web(settings: Settings) -> int:

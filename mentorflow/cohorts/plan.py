@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mentorflow.cohort_models import Overrides, PairRef
+from mentorflow.cohorts.models import Overrides, PairRef
 from mentorflow.introduction import introduction
 from mentorflow.matching import HardRule, MatchingInput, MatchingResult
 from mentorflow.matching.rules import HardRules

@@ -21,7 +21,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from mentorflow.cohort_models import CohortInput
+from mentorflow.cohorts.models import CohortInput
 from mentorflow.program import Duration, ProgramConfig
 
 #: How long a launch waits for a worker to run the cohort's first task.

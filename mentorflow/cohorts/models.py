@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from mentorflow.cohort_states import CohortStatus
+from mentorflow.cohorts.states import CohortStatus
 from mentorflow.models import MentorshipInput, Outcome
 from mentorflow.program import ProgramConfig
 

@@ -9,8 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from mentorflow.application_models import ApplicationDetails
-from mentorflow.cohort_states import InvitationStatus
+from mentorflow.applications.models import ApplicationDetails
+from mentorflow.cohorts.states import InvitationStatus
 from mentorflow.models import Participant
 
 #: Statuses after which the invitation takes no answer.

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from mentorflow.cohort_models import Overrides
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.cohorts.models import Overrides
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.directory import people_by_id
 from mentorflow.matching import MatchingResult
 from mentorflow.store import cohorts

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from mentorflow.cohort_states import ApplicationStatus
+from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.models import Participant, Role
 from mentorflow.program import ManagerApproval
 

@@ -6,23 +6,17 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
 
-from mentorflow.cohort_states import SyncStatus
+from mentorflow.cli.running import exit_after
+from mentorflow.cohorts.states import SyncStatus
 from mentorflow.consoles import console, errors
 from mentorflow.hris.models import HrisSyncInput, SyncOutcome
 from mentorflow.settings import Settings, get_settings
 
 hris_app = typer.Typer(help="Keep the directory in sync with the HR system.", no_args_is_help=True)
-
-
-def _run(main: Any) -> None:
-    from mentorflow.cli import _exit_after  # cli imports this module
-
-    _exit_after(main)
 
 
 @hris_app.command("sync")
@@ -48,7 +42,7 @@ def sync(
         errors.print(f"{csv}: no such file")
         raise typer.Exit(1)
     path = str(csv.resolve()) if csv else None
-    _run(_sync(get_settings(), path, accept_leavers, as_json, wait))
+    exit_after(_sync(get_settings(), path, accept_leavers, as_json, wait))
 
 
 async def _sync(
@@ -117,7 +111,7 @@ def show_outcome(outcome: SyncOutcome) -> None:
 def schedule() -> None:
     """Create or update the recurring sync (the worker does this at start when
     MENTORFLOW_HRIS_SCIM_URL or MENTORFLOW_HRIS_CSV_PATH is set)."""
-    _run(_schedule(get_settings()))
+    exit_after(_schedule(get_settings()))
 
 
 async def _schedule(settings: Settings) -> int:

@@ -20,7 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorflow.application_models import (
+from mentorflow.applications.models import (
     ApplicationDetails,
     ApplicationInput,
     ApplicationSnapshot,

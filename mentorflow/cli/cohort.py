@@ -1,19 +1,18 @@
 """``mentorflow cohort``: what HR does with a cohort.
 
 ``cohort applications import NAME FILE.csv`` submits each valid row to the
-person's ApplicationWorkflow; the logic is in ``mentorflow.applications_import``.
+person's ApplicationWorkflow; the logic is in ``mentorflow.applications.csv_import``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from mentorflow.applications_import import (
+from mentorflow.applications.csv_import import (
     ApplicationsFileError,
     ImportReport,
     check_people,
@@ -21,7 +20,8 @@ from mentorflow.applications_import import (
     parse_applications,
     submit_rows,
 )
-from mentorflow.cli_directory import print_problems as print_row_problems
+from mentorflow.cli.directory import print_problems as print_row_problems
+from mentorflow.cli.running import exit_after
 from mentorflow.consoles import console, errors
 from mentorflow.program import ProgramConfig
 from mentorflow.settings import Settings, get_settings
@@ -30,12 +30,6 @@ from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 cohort_app = typer.Typer(help="Cohorts: applications, matching, approval.", no_args_is_help=True)
 applications_app = typer.Typer(help="A cohort's applications.", no_args_is_help=True)
 cohort_app.add_typer(applications_app, name="applications")
-
-
-def _run(main: Any) -> None:
-    from mentorflow.cli import _exit_after  # cli imports this module
-
-    _exit_after(main)
 
 
 @applications_app.command("import")
@@ -49,7 +43,7 @@ def import_applications(
     submitted. Someone who already applied is counted as a duplicate, so
     importing the same file again is harmless. Exits 1 when any row was rejected.
     """
-    _run(_import(get_settings(), name, file))
+    exit_after(_import(get_settings(), name, file))
 
 
 async def _import(settings: Settings, name: str, file: Path) -> int:
@@ -64,7 +58,7 @@ async def _import(settings: Settings, name: str, file: Path) -> int:
         errors.print(f"[bold red]error:[/] database: {exc}")
         return 1
     if report.rows:
-        client = await connect(settings)  # unreachable: told by _run, nothing submitted
+        client = await connect(settings)  # unreachable: told by exit_after, nothing submitted
         await submit_rows(client, settings.temporal_task_queue, name, program, report)
     console.print(summary(report, name, str(file)))
     print_problems(report, str(file))

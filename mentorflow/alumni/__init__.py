@@ -1,0 +1,1 @@
+"""Alumni invitations: graduates invited to mentor the next cohort."""

@@ -1,0 +1,2 @@
+"""Applications: their models, how one starts, the CSV import, and held
+applications admitted when a cohort opens."""

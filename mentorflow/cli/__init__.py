@@ -1,0 +1,2 @@
+"""The ``mentorflow`` command: Typer commands that parse, call the
+operations and print."""

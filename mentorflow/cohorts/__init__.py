@@ -1,0 +1,1 @@
+"""Cohorts: their lifecycle states, launch, matching, plan and HR's review."""
