@@ -11,10 +11,10 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.cli.mentorship import render_snapshot, stored_checkins
+from mentorflow.cli.mentorship import render_snapshot
 from mentorflow.consoles import stdout_console
+from mentorflow.hr.mentorships import stored_checkins
 from mentorflow.models import MentorshipSnapshot, Outcome, Phase
-from mentorflow.settings import get_settings
 from mentorflow.store.db import make_engine, make_sessionmaker
 from tests.conftest import SmtpServer
 from tests.support.answers import ADA, BLOCKED, COHORT, GRACE, OPEN_BLOCKER, cohort_with_answers
@@ -87,17 +87,13 @@ async def test_an_unknown_mentorship_is_a_clear_error(
     assert "no mentorship 'mentorship:x:y:z'" in out
 
 
-def test_show_lists_what_each_checkin_named(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_show_lists_what_each_checkin_named(db_url: str, tmp_path: Path) -> None:
     """The introductions, upcoming decisions and blockers come from the store,
     per check-in and person, next to where the workflow says the pair is."""
     engine = make_engine(db_url)
-    with make_sessionmaker(engine).begin() as session:
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
         cohort_with_answers(session)
-    engine.dispose()
-    monkeypatch.setenv("MENTORFLOW_DATABASE_URL", db_url)
-    get_settings.cache_clear()
     snap = MentorshipSnapshot(
         mentorship_id=BLOCKED,
         cohort=COHORT,
@@ -118,9 +114,9 @@ def test_show_lists_what_each_checkin_named(
     )
     out = io.StringIO()
     try:
-        stdout_console(file=out).print(render_snapshot(snap, stored_checkins(BLOCKED)))
+        stdout_console(file=out).print(render_snapshot(snap, stored_checkins(sessions, BLOCKED)))
     finally:
-        get_settings.cache_clear()
+        engine.dispose()
     lines = out.getvalue().splitlines()
     first = lines.index(next(line for line in lines if "check-in 1" in line))
     second = lines.index(next(line for line in lines if "check-in 2" in line))

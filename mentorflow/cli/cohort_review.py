@@ -5,34 +5,30 @@ matching proposal (drop or force pairs, or re-run) and reads the report."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
-from mentorflow.cli.cohort import cohort_app, console, errors
-from mentorflow.cli.running import exit_after
-from mentorflow.cohorts.launch import CONFIRM_WITHIN, LaunchRefused, confirm_running, prepare_launch
+from mentorflow.cli.cohort import cohort_app, console
+from mentorflow.cli.running import exit_after, print_hr_error
+from mentorflow.cli.store import store_sessions
+from mentorflow.cohorts.launch import CONFIRM_WITHIN
 from mentorflow.cohorts.models import (
-    CloseRequest,
-    CohortSnapshot,
     Overrides,
     PairRef,
     ReviewDecision,
     RuleOverride,
-    cohort_workflow_id,
 )
-from mentorflow.cohorts.review import STATE_LABELS, CohortReview, read_review
+from mentorflow.cohorts.review import STATE_LABELS, CohortReview
+from mentorflow.hr import cohorts as hr_cohorts
+from mentorflow.hr.errors import HrError, Refused
+from mentorflow.hr.reports import FORMATS, cohort_report
 from mentorflow.matching import MatchingResult
-from mentorflow.models import ActionReceipt
+from mentorflow.report import CSV_TABLES
 from mentorflow.settings import Settings, get_settings
-from mentorflow.store import cohorts
-from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 
 
 async def _client(settings: Settings) -> Client:
@@ -79,67 +75,26 @@ async def _launch(
     closes_in: str | None,
     confirm_within: float = CONFIRM_WITHIN.total_seconds(),
 ) -> int:
-    from mentorflow.program import load_program
-    from mentorflow.yaml_source import SourceError
-
-    try:
-        program = load_program(program_file)
-        launch = prepare_launch(program, name, closes_in, datetime.now(UTC))
-    except (SourceError, OSError) as exc:
-        errors.print(str(exc), soft_wrap=True)
-        return 1
-    except LaunchRefused as exc:
-        errors.print(f"[bold red]error:[/] {exc}; nothing launched", soft_wrap=True)
-        return 1
-    # Connected first: with Temporal down, no cohort row is left behind that
-    # would make the next attempt say the cohort exists already.
+    program = hr_cohorts.read_program(program_file)
     client = await _client(settings)
-    # The cohort row exists before the workflow runs, so applications can be
-    # imported straight away; the workflow's own record of it is idempotent.
-    upgrade(settings.resolved_database_url)
-    engine = make_engine(settings.resolved_database_url)
-    with make_sessionmaker(engine).begin() as session:
-        cohort, created = cohorts.create_cohort(
-            session, name, program, opens_at=launch.opens_at, closes_at=launch.closes_at
+    with store_sessions(settings) as sessions:
+        launched = await hr_cohorts.launch_cohort(
+            sessions,
+            client,
+            settings.temporal_task_queue,
+            program,
+            name,
+            closes_in=closes_in,
+            confirm_within=timedelta(seconds=confirm_within),
         )
-        if not created:
-            errors.print(f"[bold red]error:[/] cohort {name!r} exists already ({cohort.status})")
-            return 1
-    try:
-        handle = await client.start_workflow(
-            "CohortWorkflow", launch, id=launch.workflow_id, task_queue=settings.temporal_task_queue
-        )
-        trouble = await confirm_running(client, handle.id, timedelta(seconds=confirm_within))
-        if trouble:
-            await handle.terminate(f"launch failed: {trouble}")
-    except BaseException:
-        _withdraw(engine, name)
-        raise
-    if trouble:
-        _withdraw(engine, name)
-        errors.print(
-            f"[bold red]error:[/] cohort {name} did not start: {trouble}. "
-            "It was stopped and withdrawn; launch it again once this is fixed.",
-            soft_wrap=True,
-        )
-        return 1
-    engine.dispose()
     console.print(
-        f"Cohort [bold]{name}[/] of {program.program_name} launched: applications are open "
-        f"until {launch.closes_at:%d %B %Y %H:%M} UTC.\n"
+        f"Cohort [bold]{name}[/] of {launched.program_name} launched: applications are open "
+        f"until {launched.closes_at:%d %B %Y %H:%M} UTC.\n"
         f"Apply on {settings.base_url}/apply/{name} or import with "
         f"`mentorflow cohort applications import {name} FILE.csv`.",
         soft_wrap=True,
     )
     return 0
-
-
-def _withdraw(engine: Engine, name: str) -> None:
-    try:
-        with make_sessionmaker(engine).begin() as session:
-            cohorts.withdraw_cohort(session, name)
-    finally:
-        engine.dispose()
 
 
 # --------------------------------------------------------------------------- status
@@ -156,13 +111,9 @@ def status(
 
 async def _status(settings: Settings, name: str, as_json: bool) -> int:
     client = await _client(settings)
-    try:
-        snap = await client.get_workflow_handle(cohort_workflow_id(name)).query(
-            "status", result_type=CohortSnapshot
-        )
-    except RPCError as exc:
-        return _not_found(name, exc)
-    review = _review(settings, name)
+    with store_sessions(settings) as sessions:
+        found = await hr_cohorts.cohort_status(sessions, client, name)
+    snap, review = found.snapshot, found.review
     proposal = review.proposal
     if as_json:
         document = snap.model_dump(mode="json")
@@ -227,15 +178,6 @@ def _applications_line(review: CohortReview) -> str:
     return f"Applications: {people} {'person' if people == 1 else 'people'}: {by_state}."
 
 
-def _review(settings: Settings, name: str) -> CohortReview:
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            return read_review(session, name)
-    finally:
-        engine.dispose()
-
-
 def proposal_table(result: MatchingResult, review: CohortReview) -> Table:
     who = review.who
     table = Table(title="Proposed pairs", title_justify="left")
@@ -248,21 +190,19 @@ def proposal_table(result: MatchingResult, review: CohortReview) -> Table:
     return table
 
 
-def _not_found(name: str, exc: RPCError) -> int:
-    if exc.status == RPCStatusCode.NOT_FOUND:
-        errors.print(f"[bold red]error:[/] no cohort {name!r}: launch it first")
-    else:
-        errors.print(f"[bold red]error:[/] {exc.message}")
-    return 1
-
-
 # --------------------------------------------------------------------------- decisions
 
 
 @cohort_app.command("close")
 def close(name: str = typer.Argument(help="The cohort.")) -> None:
     """Close applications now (instead of at the set time) and start matching."""
-    exit_after(_update(get_settings(), name, "close_applications", CloseRequest()))
+
+    async def main() -> int:
+        receipt = await hr_cohorts.close_applications(await _client(get_settings()), name)
+        console.print(receipt.message)
+        return 0
+
+    exit_after(main())
 
 
 @cohort_app.command("approve")
@@ -288,7 +228,18 @@ def approve(
         rule_overrides=[_rule_override(text) for text in override_rule],
     )
     decision = ReviewDecision(rerun=rerun, overrides=overrides)
-    exit_after(_update(get_settings(), name, "review", decision, refused="error"))
+
+    async def main() -> int:
+        client = await _client(get_settings())
+        try:
+            receipt = await hr_cohorts.review_cohort(client, name, decision)
+        except Refused as exc:
+            print_hr_error(exc, refused="error")  # a forced pair the rules refuse
+            return 1
+        console.print(receipt.message)
+        return 0
+
+    exit_after(main())
 
 
 def _rule_override(text: str) -> RuleOverride:
@@ -299,25 +250,6 @@ def _rule_override(text: str) -> RuleOverride:
         )
     ref = _pair(pair.strip())
     return RuleOverride(mentor_id=ref.mentor_id, mentee_id=ref.mentee_id, reason=reason)
-
-
-async def _update(
-    settings: Settings, name: str, update: str, payload: Any, refused: str = "refused"
-) -> int:
-    client = await _client(settings)
-    handle = client.get_workflow_handle(cohort_workflow_id(name))
-    try:
-        receipt = await handle.execute_update(update, payload, result_type=ActionReceipt)
-    except WorkflowUpdateFailedError as exc:
-        why = getattr(exc.cause, "message", exc.cause)
-        # One line per refusal, unwrapped: people copy the pair and the flag.
-        for line in str(why).splitlines():
-            errors.print(f"[bold red]{refused}:[/] {line}", soft_wrap=True, markup=True)
-        return 1
-    except RPCError as exc:
-        return _not_found(name, exc)
-    console.print(receipt.message)
-    return 0
 
 
 # --------------------------------------------------------------------------- report
@@ -335,27 +267,18 @@ def report(
 
     CSV is one table a call (--table), so each file has one header row.
     """
-    from functools import partial
-
-    from mentorflow.report import CSV_TABLES, build_report, to_csv, to_html, to_json
-
-    renderers = {"html": to_html, "csv": partial(to_csv, table=table or "summary"), "json": to_json}
-    if fmt not in renderers:
-        raise typer.BadParameter("choose html, csv or json", param_hint="--format")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"choose {', '.join(FORMATS)}", param_hint="--format")
     if table is not None and (fmt != "csv" or table not in CSV_TABLES):
         raise typer.BadParameter(
             f"with --format csv, choose one of {', '.join(CSV_TABLES)}", param_hint="--table"
         )
-    settings = get_settings()
-    engine = make_engine(settings.resolved_database_url)
     try:
-        with make_sessionmaker(engine)() as session:
-            document = renderers[fmt](build_report(session, name, datetime.now(UTC)))
-    except cohorts.UnknownCohort:
-        errors.print(f"[bold red]error:[/] no cohort {name!r}")
+        with store_sessions(get_settings()) as sessions:
+            document = cohort_report(sessions, name, fmt, table)
+    except HrError as exc:
+        print_hr_error(exc)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
     if output:
         output.write_text(document)
         console.print(f"report written to {output}", soft_wrap=True)

@@ -1,38 +1,24 @@
-"""``mentorflow mentorship``: what HR does to one running pair.
-
-HR acts as ``hr`` through the same validated workflow updates the
-participants' pages use, so the same rules hold (a closed pair cannot be
-paused, a reason is required to end one).
-"""
+"""``mentorflow mentorship``: what HR does to one running pair
+(``mentorflow.hr.mentorships``), shown in the terminal."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
 import typer
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
 from mentorflow.cli.running import exit_after
+from mentorflow.cli.store import store_sessions
 from mentorflow.consoles import console, errors
-from mentorflow.models import (
-    ActionReceipt,
-    EndRequest,
-    MentorshipSnapshot,
-    PauseRequest,
-    ResumeRequest,
-)
+from mentorflow.hr import mentorships
+from mentorflow.models import ActionReceipt, MentorshipSnapshot
 from mentorflow.settings import get_settings
-from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
-from mentorflow.store.mentorships import get_mentorship
 from mentorflow.store.schema import CheckIn
 from mentorflow.temporal_client import connect
-
-HR = "hr"
 
 mentorship_app = typer.Typer(
     help="Look at, pause, resume or end one mentorship (acting as HR).", no_args_is_help=True
@@ -45,25 +31,13 @@ async def _client() -> Client:
     return await connect(get_settings())
 
 
-async def _act(mentorship_id: str, update: str, payload: Any) -> int:
-    handle = (await _client()).get_workflow_handle(mentorship_id)
-    try:
-        receipt = await handle.execute_update(update, payload, result_type=ActionReceipt)
-    except WorkflowUpdateFailedError as exc:
-        errors.print(f"[bold red]refused:[/] {getattr(exc.cause, 'message', exc.cause)}")
-        return 1
-    except RPCError as exc:
-        return _rpc_error(mentorship_id, exc)
-    console.print(receipt.message)
-    return 0
+def _act(action: Callable[[Client], Awaitable[ActionReceipt]]) -> None:
+    async def main() -> int:
+        receipt = await action(await _client())
+        console.print(receipt.message)
+        return 0
 
-
-def _rpc_error(mentorship_id: str, exc: RPCError) -> int:
-    if exc.status == RPCStatusCode.NOT_FOUND:
-        errors.print(f"[bold red]error:[/] no mentorship {mentorship_id!r}")
-    else:
-        errors.print(f"[bold red]error:[/] {exc.message}")
-    return 1
+    exit_after(main())
 
 
 @mentorship_app.command("show")
@@ -72,30 +46,19 @@ def show(mentorship_id: str = MentorshipId) -> None:
     upcoming decisions and blockers each named), streak, what comes next."""
 
     async def main() -> int:
-        handle = (await _client()).get_workflow_handle(mentorship_id)
-        try:
-            snap = await handle.query("snapshot", result_type=MentorshipSnapshot)
-        except RPCError as exc:
-            return _rpc_error(mentorship_id, exc)
-        console.print(render_snapshot(snap, stored_checkins(mentorship_id)))
+        snap = await mentorships.mentorship_snapshot(await _client(), mentorship_id)
+        console.print(render_snapshot(snap, _stored_checkins(mentorship_id)))
         return 0
 
     exit_after(main())
 
 
-def stored_checkins(mentorship_id: str) -> list[CheckIn]:
-    """The pair's check-ins with their answers, from the store (the workflow
-    keeps where the pair is, the store what people said)."""
-    url = get_settings().resolved_database_url
+def _stored_checkins(mentorship_id: str) -> list[CheckIn]:
+    """What people said, from the store; the pair is shown without it when the
+    database cannot be read (the workflow has where the pair is)."""
     try:
-        upgrade(url)  # cheap when current; a fresh machine needs no extra step
-        engine = make_engine(url)
-        try:
-            with make_sessionmaker(engine)() as session:
-                mentorship = get_mentorship(session, mentorship_id)
-                return sorted(mentorship.checkins, key=lambda c: c.number) if mentorship else []
-        finally:
-            engine.dispose()
+        with store_sessions(get_settings()) as sessions:
+            return mentorships.stored_checkins(sessions, mentorship_id)
     except SQLAlchemyError as exc:
         errors.print(f"[yellow]warning:[/] check-in answers not shown: database: {exc}")
         return []
@@ -153,13 +116,13 @@ def pause(
     reason: str = typer.Option("", help="Shown to both participants."),
 ) -> None:
     """Pause the pair (leave): no check-ins go out and later dates move back."""
-    exit_after(_act(mentorship_id, "pause", PauseRequest(by=HR, reason=reason)))
+    _act(lambda client: mentorships.pause(client, mentorship_id, reason))
 
 
 @mentorship_app.command("resume")
 def resume(mentorship_id: str = MentorshipId) -> None:
     """Resume a paused pair."""
-    exit_after(_act(mentorship_id, "resume", ResumeRequest(by=HR)))
+    _act(lambda client: mentorships.resume(client, mentorship_id))
 
 
 @mentorship_app.command("end")
@@ -168,4 +131,4 @@ def end(
     reason: str = typer.Option(..., help="Why it ends; no fault is implied."),
 ) -> None:
     """End the mentorship early (no-fault); both participants are told kindly."""
-    exit_after(_act(mentorship_id, "end_early", EndRequest(by=HR, reason=reason)))
+    _act(lambda client: mentorships.end_early(client, mentorship_id, reason))

@@ -18,13 +18,27 @@ from typing import Any, NoReturn
 from rich.markup import escape
 
 from mentorflow.consoles import errors
+from mentorflow.hr.errors import HrError, ProgramProblems, Refused
+
+
+def print_hr_error(exc: HrError, refused: str = "refused") -> None:
+    """One line a reason, unwrapped (people copy the pair and the flag); a
+    program file's problems as ``program check`` prints them."""
+    if isinstance(exc, ProgramProblems):
+        errors.print(escape(exc.message), soft_wrap=True)
+    elif isinstance(exc, Refused):
+        for line in exc.reasons:
+            errors.print(f"[bold red]{refused}:[/] {escape(line)}", soft_wrap=True)
+    else:
+        errors.print(f"[bold red]error:[/] {escape(exc.message)}", soft_wrap=True)
 
 
 def exit_after(main: Coroutine[Any, Any, int]) -> NoReturn:
     """Run ``main`` and leave with its exit code, whatever the interpreter's
     teardown would have made of it. Every command that talks to Temporal runs
     here, so an unreachable server is told once for all of them: one line
-    naming the address, not a traceback."""
+    naming the address, not a traceback; and what an HR operation could not
+    do (``HrError``) is told the same way by every command."""
     from mentorflow.demo.plan import PlanError
     from mentorflow.devstack import StackError
     from mentorflow.temporal_client import TemporalUnreachable
@@ -33,6 +47,9 @@ def exit_after(main: Coroutine[Any, Any, int]) -> NoReturn:
         code = asyncio.run(main)
     except (StackError, PlanError, TemporalUnreachable) as exc:
         errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        code = 1
+    except HrError as exc:
+        print_hr_error(exc)
         code = 1
     except KeyboardInterrupt:
         code = 130
