@@ -1,7 +1,8 @@
 """``mentorflow cohort``: what HR does with a cohort.
 
-``cohort applications import NAME FILE.csv`` submits each valid row to the
-person's ApplicationWorkflow; the logic is in ``mentorflow.applications.csv_import``.
+``cohort applications import NAME FILE.csv`` checks the file
+(``mentorflow.hr.applications``) and submits each valid row to the person's
+ApplicationWorkflow.
 """
 
 from __future__ import annotations
@@ -10,22 +11,14 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
-from mentorflow.applications.csv_import import (
-    ApplicationsFileError,
-    ImportReport,
-    check_people,
-    open_cohort,
-    parse_applications,
-    submit_rows,
-)
+from mentorflow.applications.csv_import import ImportReport, submit_rows
 from mentorflow.cli.directory import print_problems as print_row_problems
 from mentorflow.cli.running import exit_after
+from mentorflow.cli.store import store_sessions
 from mentorflow.consoles import console, errors
-from mentorflow.program import ProgramConfig
+from mentorflow.hr.applications import check_applications
 from mentorflow.settings import Settings, get_settings
-from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 
 cohort_app = typer.Typer(help="Cohorts: applications, matching, approval.", no_args_is_help=True)
 applications_app = typer.Typer(help="A cohort's applications.", no_args_is_help=True)
@@ -49,17 +42,11 @@ def import_applications(
 async def _import(settings: Settings, name: str, file: Path) -> int:
     from mentorflow.temporal_client import connect
 
-    try:
-        program, report = _checked_rows(settings, name, file)
-    except ApplicationsFileError as exc:
-        errors.print(f"[bold red]error:[/] {file}: {exc}")
-        return 1
-    except SQLAlchemyError as exc:
-        errors.print(f"[bold red]error:[/] database: {exc}")
-        return 1
-    if report.rows:
-        client = await connect(settings)  # unreachable: told by exit_after, nothing submitted
-        await submit_rows(client, settings.temporal_task_queue, name, program, report)
+    with store_sessions(settings) as sessions:
+        program, report = check_applications(sessions, name, file)
+        if report.rows:
+            client = await connect(settings)  # unreachable: told by exit_after, nothing submitted
+            await submit_rows(client, settings.temporal_task_queue, name, program, report)
     console.print(summary(report, name, str(file)))
     print_problems(report, str(file))
     if not report.ok:
@@ -68,22 +55,6 @@ async def _import(settings: Settings, name: str, file: Path) -> int:
         )
         return 1
     return 0
-
-
-def _checked_rows(settings: Settings, name: str, file: Path) -> tuple[ProgramConfig, ImportReport]:
-    """The cohort's program and the file's rows, checked against the directory."""
-    url = settings.resolved_database_url
-    # Cheap when the schema is current; a fresh machine needs no extra step.
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            program = open_cohort(session, name)
-            report = parse_applications(file, program.default_mentor_capacity)
-            check_people(session, report)
-    finally:
-        engine.dispose()
-    return program, report
 
 
 def summary(report: ImportReport, cohort: str, path: str) -> Table:

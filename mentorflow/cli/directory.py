@@ -7,14 +7,15 @@ from typing import Protocol
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
+from mentorflow.cli.running import print_hr_error
+from mentorflow.cli.store import store_sessions
 from mentorflow.consoles import console, errors
-from mentorflow.directory import DirectoryFileError, ImportReport, RowProblem, import_directory
+from mentorflow.directory import ImportReport, RowProblem
+from mentorflow.hr.directory import import_directory_file
+from mentorflow.hr.errors import HrError
 from mentorflow.settings import get_settings
-from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 
 
 class RowReport(Protocol):
@@ -37,23 +38,11 @@ def import_file(
     People are matched by employee_id and updated in place; people missing from
     the file are left as they are. Exits 1 when any row was rejected.
     """
-    url = get_settings().resolved_database_url
     try:
-        # Cheap when the schema is current; a fresh machine needs no extra step.
-        upgrade(url)
-        engine = make_engine(url)
-        try:
-            with make_sessionmaker(engine)() as session, session.begin():
-                report = import_directory(session, file)
-                if dry_run:
-                    session.rollback()
-        finally:
-            engine.dispose()
-    except DirectoryFileError as exc:
-        errors.print(f"[bold red]error:[/] {escape(exc.where(str(file)))}", soft_wrap=True)
-        raise typer.Exit(1) from None
-    except SQLAlchemyError as exc:
-        errors.print(f"[bold red]error:[/] database: {exc}")
+        with store_sessions(get_settings()) as sessions:
+            report = import_directory_file(sessions, file, dry_run=dry_run)
+    except HrError as exc:
+        print_hr_error(exc)
         raise typer.Exit(1) from None
     console.print(summary(report, str(file), dry_run=dry_run))
     print_problems(report, str(file))

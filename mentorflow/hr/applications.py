@@ -1,0 +1,50 @@
+"""HR imports a cohort's applications from a CSV: rows checked against the
+cohort and the directory, the valid ones submitted as ApplicationWorkflows
+(someone who applied already is a duplicate, so a re-import is harmless)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+
+from mentorflow.applications.csv_import import (
+    ApplicationsFileError,
+    ImportReport,
+    check_people,
+    open_cohort,
+    parse_applications,
+    submit_rows,
+)
+from mentorflow.hr.errors import HrError, InvalidInput
+from mentorflow.program import ProgramConfig
+
+
+def check_applications(
+    sessions: sessionmaker[Session], cohort: str, path: Path
+) -> tuple[ProgramConfig, ImportReport]:
+    """The open cohort's program and the file's rows, checked against it and
+    the directory; nothing submitted yet."""
+    try:
+        with sessions() as session:
+            program = open_cohort(session, cohort)
+            report = parse_applications(path, program.default_mentor_capacity)
+            check_people(session, report)
+            return program, report
+    except ApplicationsFileError as exc:
+        raise InvalidInput(f"{path}: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise HrError(f"database: {exc}") from exc
+
+
+async def import_applications(
+    sessions: sessionmaker[Session], client: Client, task_queue: str, cohort: str, path: Path
+) -> ImportReport:
+    """Checks the file, then submits its valid rows; the report says which
+    were submitted, which were duplicates and which were rejected (by line)."""
+    program, report = check_applications(sessions, cohort, path)
+    if report.rows:
+        await submit_rows(client, task_queue, cohort, program, report)
+    return report
