@@ -4,14 +4,16 @@ sent now instead of at ``MENTORFLOW_HR_DIGEST_AT``."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import typer
 from rich.table import Table
 
 from mentorflow.cli.running import exit_after
+from mentorflow.cli.store import store_sessions
 from mentorflow.consoles import console, errors
+from mentorflow.hr.errors import StillRunning
+from mentorflow.hr.notices import list_notices, send_digest
 from mentorflow.settings import Settings, get_settings
 
 hr_app = typer.Typer(
@@ -26,30 +28,8 @@ def notices(
     limit: int = typer.Option(200, help="How many to show, newest first."),
 ) -> None:
     """The HR notices, newest first, and whether the digest has carried them."""
-    from mentorflow.notices.digest import pair_of
-    from mentorflow.store import hr_notices
-    from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
-
-    url = get_settings().resolved_database_url
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            rows = [
-                {
-                    "id": notice.id,
-                    "kind": notice.kind,
-                    "program": notice.program_name,
-                    "happened_at": notice.happened_at.isoformat(),
-                    "day": notice.day.isoformat(),
-                    "digested_at": notice.digested_at.isoformat() if notice.digested_at else None,
-                    "resolved_at": notice.resolved_at.isoformat() if notice.resolved_at else None,
-                    **pair_of(notice),
-                }
-                for notice in hr_notices.list_notices(session, cohort=cohort, limit=limit)
-            ]
-    finally:
-        engine.dispose()
+    with store_sessions(get_settings()) as sessions:
+        rows = list_notices(sessions, cohort=cohort, limit=limit)
     if as_json:
         # Plain print: Rich would wrap long values at 80 columns in a pipe.
         print(json.dumps(rows, indent=2))
@@ -82,19 +62,13 @@ def digest(
 
 
 async def _digest(settings: Settings, wait: float) -> int:
-    from mentorflow.notices.run import send_digest_now
     from mentorflow.temporal_client import connect
 
     client = await connect(settings)
     try:
-        result = await asyncio.wait_for(
-            send_digest_now(client, settings.temporal_task_queue), timeout=wait
-        )
-    except TimeoutError:
-        errors.print(
-            f"the digest has not finished within {wait:.0f} s (is a worker polling task queue "
-            f"{settings.temporal_task_queue}?); it goes on."
-        )
+        result = await send_digest(client, settings.temporal_task_queue, wait=wait)
+    except StillRunning as exc:
+        errors.print(exc.message, soft_wrap=True)
         return 2
     if not result.digests:
         console.print(f"no HR notices waiting on {result.day:%Y-%m-%d}")

@@ -3,17 +3,18 @@ sets up the recurring one, and reads what past syncs did."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from mentorflow.cli.running import exit_after
+from mentorflow.cli.store import store_sessions
 from mentorflow.cohorts.states import SyncStatus
 from mentorflow.consoles import console, errors
-from mentorflow.hris.models import HrisSyncInput, SyncOutcome
+from mentorflow.hr import hris as hr_hris
+from mentorflow.hr.errors import StillRunning
+from mentorflow.hris.models import SyncOutcome
 from mentorflow.settings import Settings, get_settings
 
 hris_app = typer.Typer(help="Keep the directory in sync with the HR system.", no_args_is_help=True)
@@ -37,36 +38,23 @@ def sync(
     ),
 ) -> None:
     """Sync the directory now and show what changed. Exits 1 when the sync was
-    refused by the mass-leaver guard or the source could not be read."""
-    if csv is not None and not csv.is_file():
-        errors.print(f"{csv}: no such file")
-        raise typer.Exit(1)
-    path = str(csv.resolve()) if csv else None
-    exit_after(_sync(get_settings(), path, accept_leavers, as_json, wait))
+    refused by the mass-leaver guard or the source could not be read, 2 when
+    it has not finished within --wait."""
+    exit_after(_sync(get_settings(), csv, accept_leavers, as_json, wait))
 
 
 async def _sync(
-    settings: Settings, csv: str | None, accept_leavers: int, as_json: bool, wait: float
+    settings: Settings, csv: Path | None, accept_leavers: int, as_json: bool, wait: float
 ) -> int:
     from mentorflow.temporal_client import connect
 
     client = await connect(settings)
-    sync_id = f"hris-sync-now-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
-    handle = await client.start_workflow(
-        "HrisSyncWorkflow",
-        HrisSyncInput(csv_path=csv, accept_leavers=accept_leavers),
-        id=sync_id,
-        task_queue=settings.temporal_task_queue,
-        result_type=SyncOutcome,
-    )
     try:
-        outcome = await asyncio.wait_for(handle.result(), timeout=wait)
-    except TimeoutError:
-        errors.print(
-            f"sync {sync_id} has not finished within {wait:.0f} s; it goes on (is a worker "
-            f"polling task queue {settings.temporal_task_queue}?). "
-            "`mentorflow hris history` shows it once done."
+        outcome = await hr_hris.sync_now(
+            client, settings.temporal_task_queue, csv=csv, accept_leavers=accept_leavers, wait=wait
         )
+    except StillRunning as exc:
+        errors.print(exc.message, soft_wrap=True)
         return 2
     if as_json:
         console.print_json(outcome.model_dump_json())
@@ -115,15 +103,9 @@ def schedule() -> None:
 
 
 async def _schedule(settings: Settings) -> int:
-    from mentorflow.hris.schedule import ensure_sync_schedule
     from mentorflow.temporal_client import connect
 
-    if settings.hris_source is None:
-        errors.print(
-            "no HRIS is configured: set MENTORFLOW_HRIS_SCIM_URL or MENTORFLOW_HRIS_CSV_PATH"
-        )
-        return 1
-    created = await ensure_sync_schedule(await connect(settings), settings)
+    created = await hr_hris.schedule_sync(await connect(settings), settings)
     console.print(
         f"schedule hris-sync {'created' if created else 'updated'}: a {settings.hris_source} "
         f"sync every {settings.hris_sync_interval}"
@@ -134,28 +116,19 @@ async def _schedule(settings: Settings) -> int:
 @hris_app.command("history")
 def history(limit: int = typer.Option(10, help="How many syncs to show, newest first.")) -> None:
     """The last syncs: when, from where, what they changed, or why they did not."""
-    from mentorflow.store import hris
-    from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
-
-    url = get_settings().resolved_database_url
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            rows = hris.recent_syncs(session, limit)
-            table = Table(title="Directory syncs")
-            for column in ("started", "source", "status", "joiners", "movers", "leavers", "why"):
-                table.add_column(column)
-            for row in rows:
-                table.add_row(
-                    f"{row.started_at:%Y-%m-%d %H:%M:%S}",
-                    row.source,
-                    row.status,
-                    str(row.joiners),
-                    str(row.movers),
-                    str(row.leavers),
-                    row.reason,
-                )
-    finally:
-        engine.dispose()
+    with store_sessions(get_settings()) as sessions:
+        rows = hr_hris.sync_history(sessions, limit)
+    table = Table(title="Directory syncs")
+    for column in ("started", "source", "status", "joiners", "movers", "leavers", "why"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            f"{row.started_at:%Y-%m-%d %H:%M:%S}",
+            row.source,
+            row.status,
+            str(row.joiners),
+            str(row.movers),
+            str(row.leavers),
+            row.reason,
+        )
     console.print(table)

@@ -53,3 +53,10 @@ class DidNotStart(HrError):
     """A launched cohort did not run; it was stopped and withdrawn."""
 
     code = "did_not_start"
+
+
+class StillRunning(HrError):
+    """Started, but not finished within the wait; it goes on (a worker may not
+    be polling the task queue)."""
+
+    code = "still_running"
