@@ -227,3 +227,30 @@ async def test_someone_in_another_group_is_no_administrator(
     page = await context.new_page()
     await sign_in(page, console, NOBODY)
     assert "No access" in await page.inner_text("main")
+
+
+async def test_a_refused_sign_in_is_recorded_and_offers_to_try_again(
+    console: Console, context: BrowserContext
+) -> None:
+    page = await context.new_page()
+    await page.goto(f"{console.base_url}/hr")
+    await page.click("button:has-text('Deny')")
+    await page.wait_for_url(f"{console.base_url}/**")
+    text = await page.inner_text("main")
+    assert "Sign-in did not complete" in text and "denied the request" in text
+    api = await page.request.get(f"{console.base_url}/api/v1/cohorts")
+    assert api.status == 401
+    failed = [r for r in console.audit_rows() if r.action == "sign_in"]
+    assert [(r.actor, r.result, r.detail["error"]) for r in failed] == [
+        ("anonymous", "failed", "access_denied")
+    ]
+
+
+async def test_a_callback_this_browser_did_not_start_is_refused(console: Console) -> None:
+    # A code and state from someone else's sign-in (login CSRF): no session here.
+    async with httpx.AsyncClient(base_url=console.base_url) as http:
+        response = await http.get("/hr/auth/callback", params={"code": "c", "state": "s"})
+        assert response.status_code == 400
+        assert "Sign-in did not complete" in response.text
+        assert (await http.get("/api/v1/cohorts")).status_code == 401
+    assert [r.result for r in console.audit_rows() if r.action == "sign_in"] == ["failed"]
