@@ -269,7 +269,7 @@ async def embedded_stack(settings: Settings, *, ui: bool = True) -> AsyncIterato
 
     async with contextlib.AsyncExitStack() as stack:
         embedded_issuer: str | None = None
-        if settings.oidc_issuer is None:
+        if not settings.oidc_issuer:
             from mentorflow.devstack_identity import embedded_provider
 
             provider = stack.enter_context(embedded_provider(settings.oidc_dev_port))

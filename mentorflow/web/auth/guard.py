@@ -82,7 +82,11 @@ def console_access(request: Request, session: SessionDep) -> Access:
     access = _access(request, session, person)
     if not access.has_any:
         _refuse(request, session, access, "no role")
-        raise NoAccess(person, "Your account has no role in the HR console.")
+        raise NoAccess(
+            person,
+            "No program names you as a manager and you are not an administrator. "
+            "(A program counts here once a cohort of it is launched.)",
+        )
     return access
 
 
