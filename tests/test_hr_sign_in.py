@@ -254,3 +254,17 @@ async def test_a_callback_this_browser_did_not_start_is_refused(console: Console
         assert "Sign-in did not complete" in response.text
         assert (await http.get("/api/v1/cohorts")).status_code == 401
     assert [r.result for r in console.audit_rows() if r.action == "sign_in"] == ["failed"]
+
+
+async def test_an_unverified_email_signs_no_one_in(
+    console: Console, context: BrowserContext
+) -> None:
+    await console.give_claims(ADA, email_verified=False)
+    page = await context.new_page()
+    await sign_in(page, console, ADA)
+    assert "Sign-in did not complete" in await page.inner_text("main")
+    assert (await page.request.get(f"{console.base_url}/api/v1/cohorts")).status == 401
+    failed = [r for r in console.audit_rows() if r.action == "sign_in"]
+    assert [(r.actor, r.result, r.detail["error"]) for r in failed] == [
+        ("anonymous", "failed", "no verified email")
+    ]

@@ -127,3 +127,16 @@ def test_a_program_file_names_several_managers() -> None:
         ProgramConfig.model_validate(
             {"name": "P", "program_manager_email": "a@corp.example", "managers": ["nope"]}
         )
+
+
+def test_an_unreachable_provider_is_a_clear_503(tmp_path: Path, sqlite_url: str) -> None:
+    from tests.conftest import free_port
+
+    issuer = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    client = TestClient(create_app(app_settings(tmp_path, sqlite_url, oidc_issuer=issuer)))
+    page = client.get("/hr/sign-in")
+    assert page.status_code == 503
+    assert "cannot be reached" in page.text
+    api = client.get("/api/v1/cohorts", headers={"Authorization": "Bearer some-token"})
+    assert api.status_code == 503
+    assert api.json()["code"] == "provider_unavailable"

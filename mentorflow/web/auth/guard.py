@@ -17,7 +17,11 @@ from sqlalchemy.orm import Session
 from mentorflow.audit import AuditAction, AuditResult
 from mentorflow.store.programs import program_managers
 from mentorflow.web.audit_trail import audit
-from mentorflow.web.auth.provider import IdentityProvider
+from mentorflow.web.auth.provider import (
+    PROVIDER_UNREACHABLE,
+    IdentityProvider,
+    SignInUnavailable,
+)
 from mentorflow.web.auth.roles import Access, HrPerson, access_for
 from mentorflow.web.auth.session import signed_in
 from mentorflow.web.deps import SessionDep
@@ -93,7 +97,12 @@ def console_access(request: Request, session: SessionDep) -> Access:
 async def api_access(request: Request, session: SessionDep, provider: ProviderDep) -> Access:
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        person = await provider.person_for_access_token(authorization[7:].strip())
+        try:
+            person = await provider.person_for_access_token(authorization[7:].strip())
+        except (*PROVIDER_UNREACHABLE, SignInUnavailable) as exc:
+            raise ApiError(
+                503, "provider_unavailable", f"The identity provider cannot check tokens: {exc}"
+            ) from exc
         if person is None:
             raise ApiError(401, "unauthenticated", "The access token was not accepted.")
         request.state.bearer = True

@@ -14,6 +14,15 @@ from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
 from mentorflow.settings import Settings
 from mentorflow.web.auth.roles import HrPerson
 
+# Authlib talks to the provider through httpx2 when it is installed (it is,
+# by scim2-client), else httpx: a provider that cannot be reached raises either.
+try:
+    import httpx2
+
+    PROVIDER_UNREACHABLE: tuple[type[Exception], ...] = (httpx.HTTPError, httpx2.HTTPError)
+except ImportError:  # pragma: no cover - depends on what else is installed
+    PROVIDER_UNREACHABLE = (httpx.HTTPError,)
+
 PROVIDER_NAME = "hr"
 #: How long the provider may take to answer a token or userinfo request.
 PROVIDER_TIMEOUT = 10.0
@@ -54,6 +63,10 @@ class IdentityProvider:
         """The person the claims describe; None without an email to know them by."""
         email = claims.get("email")
         if not isinstance(email, str) or "@" not in email:
+            return None
+        # Roles hang on the email: one the provider says it has not verified
+        # could be anyone's. (Providers that never send the claim are trusted.)
+        if claims.get("email_verified") is False:
             return None
         groups = claims.get(self.settings.oidc_groups_claim) or []
         if isinstance(groups, str):

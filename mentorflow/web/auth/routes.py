@@ -12,7 +12,7 @@ from mentorflow.store.programs import program_managers
 from mentorflow.web.audit_trail import ANONYMOUS, audit
 from mentorflow.web.auth.csrf import csrf_protected
 from mentorflow.web.auth.guard import ProviderDep
-from mentorflow.web.auth.provider import SignInUnavailable
+from mentorflow.web.auth.provider import PROVIDER_UNREACHABLE, SignInUnavailable
 from mentorflow.web.auth.roles import access_for
 from mentorflow.web.auth.session import (
     NEXT_KEY,
@@ -50,7 +50,14 @@ async def sign_in(
         raise _not_configured() from None
     request.session[NEXT_KEY] = safe_destination(next)
     redirect_uri = settings.base_url.rstrip("/") + CALLBACK_PATH
-    return await client.authorize_redirect(request, redirect_uri)
+    try:
+        return await client.authorize_redirect(request, redirect_uri)
+    except PROVIDER_UNREACHABLE as exc:
+        raise PageError(
+            503,
+            "The sign-in service cannot be reached",
+            f"The identity provider did not answer ({exc}). Please try again in a few minutes.",
+        ) from exc
 
 
 @router.get("/auth/callback", include_in_schema=False)
@@ -81,6 +88,16 @@ async def callback(
             detail={"error": exc.error or "", "description": exc.description or ""},
         )
         return _try_again(request, templates, exc.description or exc.error or "")
+    except PROVIDER_UNREACHABLE as exc:
+        audit(
+            request,
+            session,
+            AuditAction.SIGN_IN,
+            AuditResult.FAILED,
+            actor=ANONYMOUS,
+            detail={"error": "provider unreachable", "description": str(exc)},
+        )
+        return _try_again(request, templates, "it could not be reached; please try again")
     person = provider.person_from(claims)
     if person is None:
         audit(
@@ -89,9 +106,9 @@ async def callback(
             AuditAction.SIGN_IN,
             AuditResult.FAILED,
             actor=ANONYMOUS,
-            detail={"error": "no email claim", "subject": str(claims.get("sub", ""))},
+            detail={"error": "no verified email", "subject": str(claims.get("sub", ""))},
         )
-        return _try_again(request, templates, "The identity provider did not say your email.")
+        return _try_again(request, templates, "it did not give a verified email address")
     start_session(request, person)
     access = access_for(person, settings, program_managers(session))
     audit(
