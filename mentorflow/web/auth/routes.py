@@ -79,36 +79,22 @@ async def callback(
             # Many providers put email and groups in userinfo only.
             claims = {**dict(await client.userinfo(token=token)), **claims}
     except OAuthError as exc:
-        audit(
-            request,
-            session,
-            AuditAction.SIGN_IN,
-            AuditResult.FAILED,
-            actor=ANONYMOUS,
-            detail={"error": exc.error or "", "description": exc.description or ""},
-        )
-        return _try_again(request, templates, exc.description or exc.error or "")
+        description = exc.description or exc.error or ""
+        return _failed(request, session, templates, exc.error or "", description, description)
     except PROVIDER_UNREACHABLE as exc:
-        audit(
+        return _failed(
             request,
             session,
-            AuditAction.SIGN_IN,
-            AuditResult.FAILED,
-            actor=ANONYMOUS,
-            detail={"error": "provider unreachable", "description": str(exc)},
+            templates,
+            "provider unreachable",
+            str(exc),
+            "it could not be reached; please try again",
         )
-        return _try_again(request, templates, "it could not be reached; please try again")
     person = provider.person_from(claims)
     if person is None:
-        audit(
-            request,
-            session,
-            AuditAction.SIGN_IN,
-            AuditResult.FAILED,
-            actor=ANONYMOUS,
-            detail={"error": "no verified email", "subject": str(claims.get("sub", ""))},
-        )
-        return _try_again(request, templates, "it did not give a verified email address")
+        subject = str(claims.get("sub", ""))
+        reason = "it did not give a verified email address"
+        return _failed(request, session, templates, "no verified email", subject, reason)
     start_session(request, person)
     access = access_for(person, settings, program_managers(session))
     audit(
@@ -122,7 +108,23 @@ async def callback(
     return RedirectResponse(take_destination(request), 303)
 
 
-def _try_again(request: Request, templates: TemplatesDep, reason: str) -> HTMLResponse:
+def _failed(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    error: str,
+    description: str,
+    reason: str,
+) -> HTMLResponse:
+    """Records the failed sign-in and offers to try again."""
+    audit(
+        request,
+        session,
+        AuditAction.SIGN_IN,
+        AuditResult.FAILED,
+        actor=ANONYMOUS,
+        detail={"error": error, "description": description},
+    )
     return render(
         request,
         templates,
