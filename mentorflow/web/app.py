@@ -1,5 +1,7 @@
-"""The web app: the participant pages behind signed links, and the local mail
-sink's inbox while the embedded stack runs without a real SMTP server."""
+"""The web app: the participant pages behind signed links, the HR console
+(``/hr``, signed in through OpenID Connect) and its JSON API (``/api/v1``),
+and the local mail sink's inbox while the embedded stack runs without a real
+SMTP server."""
 
 from __future__ import annotations
 
