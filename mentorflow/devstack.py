@@ -49,6 +49,10 @@ class Stack:
     mail_url: str | None
     #: The dev server's process id, ``None`` against an external Temporal.
     dev_server_pid: int | None
+    #: The HR console; sign-in goes through ``oidc_issuer``.
+    console_url: str = ""
+    #: The embedded OIDC provider, ``None`` when a real one is configured.
+    oidc_dev_issuer: str | None = None
 
 
 def _url_host(host: str) -> str:
@@ -264,6 +268,14 @@ async def embedded_stack(settings: Settings, *, ui: bool = True) -> AsyncIterato
     settings.resolved_secret_key  # noqa: B018
 
     async with contextlib.AsyncExitStack() as stack:
+        embedded_issuer: str | None = None
+        if not settings.oidc_issuer:
+            from mentorflow.devstack_identity import embedded_provider
+
+            provider = stack.enter_context(embedded_provider(settings.oidc_dev_port))
+            settings = provider.configure(settings)
+            embedded_issuer = provider.issuer
+
         process: subprocess.Popen[bytes] | None = None
         if settings.uses_embedded_temporal:
             process = stack.enter_context(dev_server(settings, ui=ui))
@@ -298,6 +310,8 @@ async def embedded_stack(settings: Settings, *, ui: bool = True) -> AsyncIterato
             ui_url=f"http://127.0.0.1:{settings.temporal_ui_port}" if process and ui else None,
             mail_url=f"{web_url}/dev/mail" if settings.uses_mail_sink else None,
             dev_server_pid=process.pid if process else None,
+            console_url=f"{web_url}/hr",
+            oidc_dev_issuer=embedded_issuer,
         )
 
 

@@ -206,6 +206,9 @@ class ProgramConfig(ProgramSettings):
 
     program_name: str = Field(alias="name", min_length=1, max_length=200)
     program_manager_email: EmailAddress
+    #: Further program managers who may run the program in the HR console
+    #: (``program_manager_email`` is always one of them).
+    managers: list[EmailAddress] = Field(default=[], max_length=50)
     duration: Duration = _SETTINGS["duration"].default
     introduction_timeout: Duration = _SETTINGS["introduction_timeout"].default
     goals_timeout: Duration = _SETTINGS["goals_timeout"].default
@@ -287,6 +290,12 @@ class ProgramConfig(ProgramSettings):
         return self
 
     # ------------------------------------------------------------------- derived
+
+    @property
+    def manager_emails(self) -> list[str]:
+        """Everyone the file names as a manager, lowercased, first named first."""
+        named = [self.program_manager_email, *self.managers]
+        return list(dict.fromkeys(str(email).strip().lower() for email in named))
 
     def timeline_end(
         self, opens_at: datetime, applications_window: timedelta | None = None

@@ -11,9 +11,10 @@ import secrets
 from datetime import time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: The repository root in a checkout (templates and examples live there).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +90,35 @@ class Settings(BaseSettings):
     #: When the daily digest of HR notices goes out (UTC), e.g. ``17:00``.
     hr_digest_at: time = time(17, 0)
 
+    # HR sign-in (OpenID Connect). Unset issuer = ``mentorflow dev`` starts
+    # oidc-provider-mock on loopback and points these at it.
+    oidc_issuer: str | None = Field(
+        default=None, description="OIDC issuer URL, e.g. https://login.example.com/tenant/v2.0"
+    )
+    oidc_client_id: str = "mentorflow"
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email profile"
+    #: The ID-token / userinfo claim that lists a person's groups.
+    oidc_groups_claim: str = "groups"
+    #: Port of the embedded OIDC provider that ``mentorflow dev`` starts.
+    oidc_dev_port: int = 8091
+    #: HR administrators by email (comma-separated in the environment): every program.
+    hr_admins: Annotated[list[str], NoDecode] = []
+    #: Members of this group (in ``oidc_groups_claim``) are administrators too.
+    hr_admin_group: str | None = None
+    #: How long an HR sign-in lasts before the provider is asked again.
+    hr_session_max_age: timedelta = timedelta(hours=8)
+
+    @field_validator("hr_admins", mode="before")
+    @classmethod
+    def _admin_emails(cls, value: object) -> object:
+        # "a@x, b@y" from the environment; a list from code. Compared lowercased.
+        if isinstance(value, str):
+            value = [part for part in value.replace(";", ",").split(",")]
+        if isinstance(value, list):
+            return [str(part).strip().lower() for part in value if str(part).strip()]
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -123,6 +153,11 @@ class Settings(BaseSettings):
         if self.hris_scim_url:
             return "scim"
         return "csv" if self.hris_csv_path else None
+
+    @property
+    def uses_secure_cookies(self) -> bool:
+        """Cookies go over HTTPS only when the app is served over HTTPS."""
+        return self.base_url.startswith("https://")
 
     @property
     def mail_dir(self) -> Path:

@@ -454,6 +454,7 @@ def test_a_short_demo_cohort_runs_to_its_report(tmp_path: Path) -> None:
         "MENTORFLOW_WEB_PORT": str(web_port),
         "MENTORFLOW_BASE_URL": f"http://127.0.0.1:{web_port}",
         "MENTORFLOW_SMTP_PORT": str(free_port()),
+        "MENTORFLOW_OIDC_DEV_PORT": str(free_port()),
     }
     started = datetime.now(UTC)
     result = subprocess.run(

@@ -48,6 +48,7 @@ def stack_settings(tmp_path: Path) -> Settings:
         web_port=web_port,
         base_url=f"http://127.0.0.1:{web_port}",
         smtp_port=free_port(),
+        oidc_dev_port=free_port(),
         secret_key="test",
     )
 
@@ -100,6 +101,17 @@ async def test_stack_serves_and_stops_cleanly(
             mail = await http.get(f"{stack.mail_url}.json")
             assert mail.status_code == 200
             assert mail.json() == []
+            # The console signs in through the embedded OIDC provider.
+            assert stack.oidc_dev_issuer == f"http://127.0.0.1:{stack_settings.oidc_dev_port}"
+            console = await http.get(stack.console_url)
+            assert console.status_code == 303
+            sign_in = await http.get(f"{stack.web_url}{console.headers['location']}")
+            assert sign_in.headers["location"].startswith(
+                f"{stack.oidc_dev_issuer}/oauth2/authorize?"
+            )
+            form = await http.get(sign_in.headers["location"])
+            assert form.status_code == 200
+            assert 'name="sub"' in form.text
         info = await stack.client.workflow_service.get_system_info(GetSystemInfoRequest())
         assert info.server_version
         assert (stack_settings.var_dir / "temporal.db").exists()
@@ -109,6 +121,7 @@ async def test_stack_serves_and_stops_cleanly(
         stack_settings.web_port,
         stack_settings.temporal_dev_port,
         stack_settings.resolved_smtp_port,
+        stack_settings.oidc_dev_port,
     ):
         assert port_is_free(port), f"port {port} still held after the stack stopped"
 

@@ -395,6 +395,7 @@ def test_program_check_summarises_a_valid_program() -> None:
     result = CliRunner().invoke(app, ["program", "check", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     assert "Engineering Mentoring 2027" in result.stdout
+    assert "rosa.delgado@northwind.example, noah.fischer@northwind.example" in result.stdout
     assert "is a valid program" in result.stdout
 
 

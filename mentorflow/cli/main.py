@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 
 from mentorflow.cli.cohort import cohort_app
@@ -85,6 +86,11 @@ async def _dev(settings: Settings, *, ui: bool) -> int:
     stop = stop_signals()
     async with embedded_stack(settings, ui=ui) as stack:
         lines = [f"[bold]Web app[/]      {stack.web_url}"]
+        lines.append(f"[bold]HR console[/]   {stack.console_url}")
+        if stack.oidc_dev_issuer:
+            from mentorflow.devstack_identity import sign_in_hint
+
+            lines.append(f"               {escape(sign_in_hint(stack.oidc_dev_issuer))}")
         if stack.mail_url:
             lines.append(f"[bold]Mail sink[/]    {stack.mail_url}")
         if stack.ui_url:

@@ -45,6 +45,8 @@ def _listed(values: list[str], empty: str = "all") -> str:
 def summary(program: ProgramConfig) -> Table:
     table = Table(title=program.program_name, show_header=False, title_justify="left")
     table.add_row("program manager", program.program_manager_email)
+    if len(program.manager_emails) > 1:
+        table.add_row("managers", ", ".join(program.manager_emails))
     table.add_row(
         "rhythm",
         f"{program.cadence} check-ins at {program.checkin_local_time:%H:%M} local time "

@@ -133,6 +133,7 @@ async def run_demo(
             f"{label} {url}"
             for label, url in (
                 ("web", stack.web_url),
+                ("HR console", stack.console_url),
                 ("mail", stack.mail_url),
                 ("Temporal UI", stack.ui_url),
             )
@@ -171,6 +172,10 @@ async def run_demo(
         code = verdict(console, script, failure, stopped=stop.is_set(), deadline=deadline)
         if linger and not stop.is_set():
             console.print(f"The stack keeps running for you to explore: {links}. Ctrl-C stops it.")
+            if stack.oidc_dev_issuer:
+                from mentorflow.devstack_identity import sign_in_hint
+
+                console.print(f"HR console: {sign_in_hint(stack.oidc_dev_issuer)}.", soft_wrap=True)
             await stop.wait()
     return code
 

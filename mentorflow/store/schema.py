@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from mentorflow.audit import AuditResult
 from mentorflow.cohorts.states import (
     ApplicationSource,
     ApplicationStatus,
@@ -539,3 +540,25 @@ class HrNotice(Base):
     mentorship: Mapped[Mentorship | None] = relationship()
 
     __table_args__ = (CheckConstraint(_one_of("kind", NoticeKind), name="kind"),)
+
+
+class AuditEntry(Base):
+    """One HR action or refused attempt, append-only: the store offers no
+    function that updates or deletes a row (``mentorflow.store.audit``)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Indexed: the log is read newest first and per person.
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(320), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(500), default="")
+    detail: Mapped[dict] = mapped_column(default=dict)
+    result: Mapped[str] = mapped_column(String(16))
+    #: Ties the row to the request (and the web log line) that made it.
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+
+    # No CHECK on ``action``: the console's actions join the list without a
+    # migration each; ``AuditRecord`` keeps the words to ``AuditAction``.
+    __table_args__ = (CheckConstraint(_one_of("result", AuditResult), name="result"),)

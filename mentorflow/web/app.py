@@ -1,5 +1,7 @@
-"""The web app: the participant pages behind signed links, and the local mail
-sink's inbox while the embedded stack runs without a real SMTP server."""
+"""The web app: the participant pages behind signed links, the HR console
+(``/hr``, signed in through OpenID Connect) and its JSON API (``/api/v1``),
+and the local mail sink's inbox while the embedded stack runs without a real
+SMTP server."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
+from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
 
 from mentorflow.links import LinkSigner
@@ -22,8 +25,16 @@ from mentorflow.web import (
     links_routes,
 )
 from mentorflow.web.answer_delivery import keep_delivering
+from mentorflow.web.api.app import API_PREFIX, create_api
+from mentorflow.web.auth import routes as auth_routes
+from mentorflow.web.auth.provider import IdentityProvider
+from mentorflow.web.auth.responses import install_auth_responses
+from mentorflow.web.auth.session import COOKIE_NAME, session_secret
+from mentorflow.web.console import programs as console_programs
 from mentorflow.web.deps import SettingsDep, TemplatesDep, TemporalConnector
 from mentorflow.web.errors import install_error_pages
+from mentorflow.web.request_ids import assign_request_id
+from mentorflow.web.security_headers import security_headers
 from mentorflow.web.templating import make_templates, render
 
 CSS_FILE = "mentorflow.css"
@@ -68,8 +79,23 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.state.temporal = TemporalConnector(settings, client)
     app.state.signer = LinkSigner(settings.resolved_secret_key, settings.link_max_age)
     app.state.templates = make_templates(settings.templates_dir / "web")
+    app.state.identity = IdentityProvider(settings)
     app.middleware("http")(_private_link_headers)
+    app.middleware("http")(security_headers)
+    # HR's session: signed (itsdangerous), HttpOnly, SameSite=Lax, Secure over
+    # HTTPS. Participant pages never write to it, so they never get a cookie.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings.resolved_secret_key),
+        session_cookie=COOKIE_NAME,
+        max_age=int(settings.hr_session_max_age.total_seconds()),
+        same_site="lax",
+        https_only=settings.uses_secure_cookies,
+    )
+    # Outermost, so every response, errors included, carries its request id.
+    app.middleware("http")(assign_request_id)
     install_error_pages(app)
+    install_auth_responses(app)
 
     @app.get("/", response_class=HTMLResponse)
     async def index(
@@ -91,6 +117,9 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.include_router(alumni_routes.router)
     app.include_router(apply_routes.router)
     app.include_router(links_routes.router)
+    app.include_router(auth_routes.router)
+    app.include_router(console_programs.router)
+    app.mount(API_PREFIX, create_api(app.state))
     if settings.uses_mail_sink:
         app.include_router(dev_routes.router)
     return app

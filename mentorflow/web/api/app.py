@@ -1,0 +1,51 @@
+"""The ``/api/v1`` application, mounted into the web app and sharing its state
+(settings, database, identity provider)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.datastructures import State
+from starlette.exceptions import HTTPException
+
+from mentorflow.web.api import cohorts
+from mentorflow.web.auth.responses import api_error, install_auth_responses
+
+API_PREFIX = "/api/v1"
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    return api_error(exc.status_code, code, str(exc.detail))
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(
+        {"code": "invalid", "message": "The request is not valid.", "errors": exc.errors()},
+        status_code=422,
+    )
+
+
+def create_api(state: State) -> FastAPI:
+    api = FastAPI(
+        title="mentorflow HR API",
+        version="1",
+        description=(
+            "HR's programs and cohorts. Authenticate with the HR console's session "
+            "cookie (state-changing requests then carry X-CSRF-Token) or with an "
+            "OpenID Connect access token as 'Authorization: Bearer'."
+        ),
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    # One state for both: request.app is the API inside the mount.
+    api.state = state
+    install_auth_responses(api)
+    api.add_exception_handler(HTTPException, _http_error)
+    api.add_exception_handler(RequestValidationError, _invalid)
+    api.include_router(cohorts.router)
+    return api

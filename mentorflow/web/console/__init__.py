@@ -1,0 +1,2 @@
+"""The HR console under ``/hr``: server-rendered pages over the store and,
+later, the ``mentorflow.hr`` operations."""
