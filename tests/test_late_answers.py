@@ -1,0 +1,240 @@
+"""Answers the web app kept while no worker ran reach MentorshipWorkflow late,
+stamped with when they were received (as the answer deliverer sends them);
+on the time-skipping server with the real activities (SQLite, aiosmtpd):
+
+- a survey answer received in its window counts after the window closed;
+- a check-in answer received in its window turns the check-in it missed into
+  what it would have been: counts, streak and at-risk state corrected, the
+  store's row updated, the at-risk alert already sent left as it was;
+- an introduction does not time out while answers kept before its deadline
+  wait for delivery, and counts them when they arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from mentorflow.links import LinkClaims
+from mentorflow.models import (
+    CheckInAnswer,
+    CheckInOutcome,
+    IntroductionAnswer,
+    MeetingStatus,
+    MentorshipSnapshot,
+    ProgramSettings,
+    SurveyAnswer,
+    SurveyKind,
+)
+from mentorflow.store import pending_answers
+from mentorflow.store.db import make_engine, make_sessionmaker
+from tests.conftest import SmtpServer
+from tests.support.kept import (
+    checkin_outcomes,
+    events,
+    survey_answers,
+    until,
+    waits_for_kept_answers,
+)
+from tests.support.pairs import (
+    MENTEE,
+    MENTOR,
+    PM,
+    agree_goals,
+    introduce,
+    settings_for,
+    snapshot,
+    start_pair,
+    worker_for,
+)
+from workflows.mentorship import MentorshipWorkflow
+
+#: Hourly check-ins open for half an hour; one missed one puts the pair at risk.
+HOURLY = ProgramSettings(
+    program_name="Sprint mentoring",
+    program_manager_email=PM,
+    cadence="PT1H",
+    checkin_window="PT30M",
+    duration="PT4H",
+    introduction_timeout="PT2H",
+    goals_timeout="PT2H",
+    survey_window="PT30M",
+    at_risk_streak=1,
+)
+
+
+@dataclass
+class Pair:
+    env: WorkflowEnvironment
+    handle: WorkflowHandle
+    db_url: str
+    smtp: SmtpServer
+
+    async def skip_until(
+        self, done: Callable[[MentorshipSnapshot], bool], within: float = 60.0
+    ) -> MentorshipSnapshot:
+        """Nobody answers: skip time to each next deadline until ``done``."""
+        give_up = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < give_up:
+            snap = await snapshot(self.handle)
+            if done(snap):
+                return snap
+            now = await self.env.get_current_time()
+            if not snap.steps_in_flight and snap.next_event_at and snap.next_event_at > now:
+                await self.env.sleep(snap.next_event_at - now + timedelta(seconds=1))
+            else:
+                await asyncio.sleep(0.02)
+        raise AssertionError(f"not reached; snapshot: {snap.model_dump_json()}")
+
+
+@pytest.fixture
+async def pair(
+    time_skipping_env: WorkflowEnvironment,
+    smtp_server: SmtpServer,
+    sqlite_url: str,
+    task_queue: str,
+    tmp_path: Path,
+) -> AsyncIterator[Pair]:
+    settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
+    async with worker_for(time_skipping_env.client, settings, task_queue):
+        handle = await start_pair(
+            time_skipping_env.client, task_queue, HOURLY, f"late-{uuid.uuid4().hex[:8]}"
+        )
+        yield Pair(time_skipping_env, handle, sqlite_url, smtp_server)
+        await handle.terminate("test over")
+
+
+def at_risk_alerts(pair: Pair) -> list[EmailMessage]:
+    return [m for m in pair.smtp.recorder.to(PM) if "risk" in str(m["Subject"]).lower()]
+
+
+def midpoint(snap: MentorshipSnapshot):  # type: ignore[no-untyped-def]
+    return next((s for s in snap.surveys if s.kind == SurveyKind.MIDPOINT), None)
+
+
+async def test_a_survey_answer_received_in_its_window_counts_after_it_closed(pair: Pair) -> None:
+    await introduce(pair.handle)
+    await agree_goals(pair.handle)
+    snap = await pair.skip_until(lambda s: (m := midpoint(s)) is not None and m.done)
+    closes = midpoint(snap).closes  # type: ignore[union-attr]
+    assert closes is not None and closes < await pair.env.get_current_time()
+
+    def answer(received_at: datetime) -> SurveyAnswer:
+        return SurveyAnswer(
+            by=MENTEE.employee_id,
+            kind=SurveyKind.MIDPOINT,
+            rating=4,
+            working_well=True,
+            received_at=received_at,
+        )
+
+    # Received after the window closed: refused, as it would have been.
+    with pytest.raises(WorkflowUpdateFailedError):
+        await pair.handle.execute_update(
+            MentorshipWorkflow.answer_survey, answer(closes + timedelta(minutes=1))
+        )
+    await pair.handle.execute_update(
+        MentorshipWorkflow.answer_survey, answer(closes - timedelta(minutes=5))
+    )
+    assert MENTEE.employee_id in midpoint(await snapshot(pair.handle)).answered_by  # type: ignore[union-attr]
+    assert survey_answers(pair.db_url, pair.handle.id) == [("midpoint", MENTEE.employee_id, 4)]
+
+
+async def test_a_late_checkin_answer_turns_a_missed_checkin_into_a_held_one(pair: Pair) -> None:
+    await introduce(pair.handle)
+    await agree_goals(pair.handle)
+    snap = await pair.skip_until(lambda s: bool(s.checkins) and s.checkins[0].outcome is not None)
+    first = snap.checkins[0]
+    assert first.outcome == CheckInOutcome.MISSED
+    assert (snap.checkins_missed, snap.missed_streak, snap.at_risk) == (1, 1, True)
+    assert len(at_risk_alerts(pair)) == 1
+
+    # The mentee answered inside their window; the worker was down until now.
+    received = first.opens[MENTEE.employee_id] + timedelta(minutes=10)
+    await pair.handle.execute_update(
+        MentorshipWorkflow.answer_checkin,
+        CheckInAnswer(
+            by=MENTEE.employee_id,
+            number=1,
+            met=MeetingStatus.YES,
+            value=5,
+            wins="Ran the design review",
+            received_at=received,
+        ),
+    )
+    snap = await snapshot(pair.handle)
+    assert snap.checkins[0].outcome == CheckInOutcome.HELD
+    assert (snap.checkins_held, snap.checkins_missed) == (1, 0)
+    assert (snap.missed_streak, snap.at_risk) == (0, False)
+    assert checkin_outcomes(pair.db_url, pair.handle.id)[1] == "held"
+    [changed] = events(pair.db_url, pair.handle.id, "checkin_reevaluated")
+    assert changed["was"] == "missed" and changed["now"] == "held"
+    assert changed["at_risk_was"] is True and changed["at_risk"] is False
+    # The alert that went out is not sent again, nor retracted.
+    assert len(at_risk_alerts(pair)) == 1
+
+    # The next check-in missed again starts a new streak: a new alert, once.
+    snap = await pair.skip_until(
+        lambda s: len(s.checkins) > 1 and s.checkins[1].outcome is not None
+    )
+    assert (snap.checkins_missed, snap.missed_streak, snap.at_risk) == (1, 1, True)
+    await until(lambda: len(at_risk_alerts(pair)) == 2)
+
+
+def keep_introduction(db_url: str, handle: WorkflowHandle, by: str, received_at: datetime) -> None:
+    """What the introduction page does while no worker can take the answer."""
+    engine = make_engine(db_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            claims = LinkClaims(
+                "introduction",
+                handle.id,
+                by,
+                "",
+                received_at + timedelta(days=1),
+                f"intro-{by}-{uuid.uuid4().hex[:6]}",
+            )
+            pending_answers.keep(session, claims, {"decision": "accept"}, received_at)
+    finally:
+        engine.dispose()
+
+
+async def test_an_introduction_waits_for_answers_kept_before_its_deadline(pair: Pair) -> None:
+    await pair.smtp.recorder.wait_for(lambda m: MENTEE.email in str(m["To"]))
+    await pair.smtp.recorder.wait_for(lambda m: MENTOR.email in str(m["To"]))
+    received = await pair.env.get_current_time()
+    for person in (MENTOR, MENTEE):
+        keep_introduction(pair.db_url, pair.handle, person.employee_id, received)
+
+    # Past the deadline: the workflow asks the store and waits, not ending the pair.
+    await pair.env.sleep(timedelta(hours=2, minutes=1))
+    await waits_for_kept_answers(pair.handle)
+    snap = await snapshot(pair.handle)
+    assert snap.phase == "introduction" and snap.outcome is None
+
+    # An answer received after the deadline (both mails went out before
+    # ``received``, so it closed by ``received`` + 2 h) is still refused.
+    with pytest.raises(WorkflowUpdateFailedError):
+        await pair.handle.execute_update(
+            MentorshipWorkflow.confirm_introduction,
+            IntroductionAnswer(
+                by=MENTOR.employee_id,
+                accept=True,
+                received_at=received + timedelta(hours=2, seconds=30),
+            ),
+        )
+    for person in (MENTOR, MENTEE):
+        await pair.handle.execute_update(
+            MentorshipWorkflow.confirm_introduction,
+            IntroductionAnswer(by=person.employee_id, accept=True, received_at=received),
+        )
+    await pair.skip_until(lambda s: s.phase == "goals")
