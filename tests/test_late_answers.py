@@ -28,12 +28,14 @@ from mentorflow.links import LinkClaims
 from mentorflow.models import (
     CheckInAnswer,
     CheckInOutcome,
+    GoalProposal,
     IntroductionAnswer,
     MeetingStatus,
     MentorshipSnapshot,
     ProgramSettings,
     SurveyAnswer,
     SurveyKind,
+    WouldMentor,
 )
 from mentorflow.store import pending_answers
 from mentorflow.store.db import make_engine, make_sessionmaker
@@ -50,6 +52,7 @@ from tests.support.pairs import (
     MENTOR,
     PM,
     agree_goals,
+    goals_for,
     introduce,
     settings_for,
     snapshot,
@@ -115,6 +118,31 @@ async def pair(
 
 def at_risk_alerts(pair: Pair) -> list[EmailMessage]:
     return [m for m in pair.smtp.recorder.to(PM) if "risk" in str(m["Subject"]).lower()]
+
+
+def keep(db_url: str, handle: WorkflowHandle, purpose: str, by: str, received_at: datetime) -> str:
+    """What a link page does while no worker can take the answer; the link id."""
+    jti = uuid.uuid4().hex
+    engine = make_engine(db_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            claims = LinkClaims(purpose, handle.id, by, "", received_at + timedelta(days=1), jti)
+            pending_answers.keep(session, claims, {}, received_at)
+    finally:
+        engine.dispose()
+    return jti
+
+
+def delivered(db_url: str, jti: str) -> None:
+    """What the deliverer records once the workflow took the kept answer."""
+    engine = make_engine(db_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        kept = pending_answers.get(sessions, jti)
+        assert kept is not None
+        pending_answers.mark_delivered(sessions, kept.id)
+    finally:
+        engine.dispose()
 
 
 def midpoint(snap: MentorshipSnapshot):  # type: ignore[no-untyped-def]
@@ -190,30 +218,12 @@ async def test_a_late_checkin_answer_turns_a_missed_checkin_into_a_held_one(pair
     await until(lambda: len(at_risk_alerts(pair)) == 2)
 
 
-def keep_introduction(db_url: str, handle: WorkflowHandle, by: str, received_at: datetime) -> None:
-    """What the introduction page does while no worker can take the answer."""
-    engine = make_engine(db_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            claims = LinkClaims(
-                "introduction",
-                handle.id,
-                by,
-                "",
-                received_at + timedelta(days=1),
-                f"intro-{by}-{uuid.uuid4().hex[:6]}",
-            )
-            pending_answers.keep(session, claims, {"decision": "accept"}, received_at)
-    finally:
-        engine.dispose()
-
-
 async def test_an_introduction_waits_for_answers_kept_before_its_deadline(pair: Pair) -> None:
     await pair.smtp.recorder.wait_for(lambda m: MENTEE.email in str(m["To"]))
     await pair.smtp.recorder.wait_for(lambda m: MENTOR.email in str(m["To"]))
     received = await pair.env.get_current_time()
     for person in (MENTOR, MENTEE):
-        keep_introduction(pair.db_url, pair.handle, person.employee_id, received)
+        keep(pair.db_url, pair.handle, "introduction", person.employee_id, received)
 
     # Past the deadline: the workflow asks the store and waits, not ending the pair.
     await pair.env.sleep(timedelta(hours=2, minutes=1))
@@ -238,3 +248,67 @@ async def test_an_introduction_waits_for_answers_kept_before_its_deadline(pair: 
             IntroductionAnswer(by=person.employee_id, accept=True, received_at=received),
         )
     await pair.skip_until(lambda s: s.phase == "goals")
+
+
+async def test_goals_proposed_before_the_deadline_stand_when_delivered_after_it(
+    pair: Pair,
+) -> None:
+    await introduce(pair.handle)
+    await pair.skip_until(lambda s: s.phase == "goals")
+    await pair.smtp.recorder.wait_for(
+        lambda m: MENTEE.email in str(m["To"]) and "/l/goals/" in m.get_body().get_content()
+    )
+    received = await pair.env.get_current_time()
+    keep(pair.db_url, pair.handle, "goals", MENTEE.employee_id, received)
+
+    await pair.env.sleep(timedelta(hours=2, minutes=1))
+    await waits_for_kept_answers(pair.handle)
+    assert (await snapshot(pair.handle)).phase == "goals"
+    await pair.handle.execute_update(
+        MentorshipWorkflow.propose_goals,
+        GoalProposal(by=MENTEE.employee_id, goals=goals_for(), received_at=received),
+    )
+    # The mentor had no time left to object: the proposal stands, as it would have.
+    snap = await pair.skip_until(lambda s: s.phase == "checkins")
+    assert [g.title for g in snap.goals] == [g.title for g in goals_for()]
+    [agreed] = events(pair.db_url, pair.handle.id, "goals_agreed")
+    assert agreed["by_default"] is True
+    assert events(pair.db_url, pair.handle.id, "goals_missing") == []
+
+
+async def test_a_final_survey_answer_kept_in_its_window_counts_before_graduation(
+    pair: Pair,
+) -> None:
+    await introduce(pair.handle)
+    await agree_goals(pair.handle)
+
+    def final(snap: MentorshipSnapshot):  # type: ignore[no-untyped-def]
+        return next((s for s in snap.surveys if s.kind == SurveyKind.FINAL), None)
+
+    snap = await pair.skip_until(lambda s: (f := final(s)) is not None and f.closes is not None)
+    closes = final(snap).closes  # type: ignore[union-attr]
+    await pair.smtp.recorder.wait_for(
+        lambda m: MENTEE.email in str(m["To"]) and "wrapping up" in str(m["Subject"])
+    )
+    received = await pair.env.get_current_time()
+    jti = keep(pair.db_url, pair.handle, "survey", MENTEE.employee_id, received)
+
+    await pair.env.sleep(closes - received + timedelta(minutes=1))
+    await waits_for_kept_answers(pair.handle)
+    assert (await snapshot(pair.handle)).outcome is None
+    await pair.handle.execute_update(
+        MentorshipWorkflow.answer_survey,
+        SurveyAnswer(
+            by=MENTEE.employee_id,
+            kind=SurveyKind.FINAL,
+            rating=5,
+            goals_achieved=1,
+            would_mentor=WouldMentor.YES,
+            received_at=received,
+        ),
+    )
+    delivered(pair.db_url, jti)
+    # Nothing else is kept (the mentor did not answer): the pair graduates.
+    snap = await pair.skip_until(lambda s: s.outcome is not None)
+    assert snap.outcome == "graduated"
+    assert ("final", MENTEE.employee_id, 5) in survey_answers(pair.db_url, pair.handle.id)
