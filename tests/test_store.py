@@ -19,12 +19,14 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.store import StoreActivities
 from mentorflow import models
+from mentorflow.notices.models import HrNoticeRecord, NoticeKind
 from mentorflow.store import mentorships as store
 from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import (
     CheckIn,
     CheckInResponse,
     Goal,
+    HrNotice,
     Mentorship,
     MentorshipEventRow,
     Milestone,
@@ -538,6 +540,19 @@ async def test_store_activities_record_a_mentorship(sessions: sessionmaker[Sessi
                 at=START + timedelta(days=180),
             ),
         ),
+        (
+            activities.record_hr_notice,
+            HrNoticeRecord(
+                key=f"{PAIR_ID}:ended",
+                kind=NoticeKind.ENDED_EARLY,
+                program_name="Engineering Mentoring",
+                manager_email="programs@example.com",
+                cohort="2025-spring",
+                mentorship_id=PAIR_ID,
+                subject="Mentorship ended early",
+                happened_at=START + timedelta(days=181),
+            ),
+        ),
     ]
     assert len(steps) == len(activities.activities)
     # Twice each, as Temporal may deliver a retry after the first attempt committed.
@@ -550,6 +565,7 @@ async def test_store_activities_record_a_mentorship(sessions: sessionmaker[Sessi
         assert count(session, MentorshipEventRow) == 1
         assert count(session, CheckInResponse) == 1
         assert count(session, SurveyResponse) == 1
+        assert count(session, HrNotice) == 1
     assert pair is not None
     assert pair.phase == "final_survey"
     assert [m.status for m in pair.goals[0].milestones] == ["not_started", "done"]
