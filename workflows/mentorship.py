@@ -8,8 +8,12 @@ At any time: pause / resume (leave pushes every later date back), end early,
 or a participant leaving the organisation.
 
 People act through validated updates, so an answer for a closed window or from
-someone outside the pair is rejected before it enters history. Every step is
-recorded in the store and every email is sent through activities.
+someone outside the pair is rejected before it enters history. An answer the
+web app kept while no worker ran is judged by when it was received: it counts
+if that was inside the person's window, a deadline nobody seemed to meet
+first waits for such answers, and a check-in that closed without one is
+re-evaluated when it arrives. Every step is recorded in the store and every
+email is sent through activities.
 """
 
 from __future__ import annotations
