@@ -24,7 +24,6 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.links import LinkClaims
 from mentorflow.models import (
     CheckInAnswer,
     CheckInOutcome,
@@ -37,12 +36,12 @@ from mentorflow.models import (
     SurveyKind,
     WouldMentor,
 )
-from mentorflow.store import pending_answers
-from mentorflow.store.db import make_engine, make_sessionmaker
 from tests.conftest import SmtpServer
 from tests.support.kept import (
     checkin_outcomes,
     events,
+    keep_answer,
+    mark_delivered,
     survey_answers,
     until,
     waits_for_kept_answers,
@@ -118,31 +117,6 @@ async def pair(
 
 def at_risk_alerts(pair: Pair) -> list[EmailMessage]:
     return [m for m in pair.smtp.recorder.to(PM) if "risk" in str(m["Subject"]).lower()]
-
-
-def keep(db_url: str, handle: WorkflowHandle, purpose: str, by: str, received_at: datetime) -> str:
-    """What a link page does while no worker can take the answer; the link id."""
-    jti = uuid.uuid4().hex
-    engine = make_engine(db_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            claims = LinkClaims(purpose, handle.id, by, "", received_at + timedelta(days=1), jti)
-            pending_answers.keep(session, claims, {}, received_at)
-    finally:
-        engine.dispose()
-    return jti
-
-
-def delivered(db_url: str, jti: str) -> None:
-    """What the deliverer records once the workflow took the kept answer."""
-    engine = make_engine(db_url)
-    try:
-        sessions = make_sessionmaker(engine)
-        kept = pending_answers.get(sessions, jti)
-        assert kept is not None
-        pending_answers.mark_delivered(sessions, kept.id)
-    finally:
-        engine.dispose()
 
 
 def midpoint(snap: MentorshipSnapshot):  # type: ignore[no-untyped-def]
@@ -223,7 +197,7 @@ async def test_an_introduction_waits_for_answers_kept_before_its_deadline(pair: 
     await pair.smtp.recorder.wait_for(lambda m: MENTOR.email in str(m["To"]))
     received = await pair.env.get_current_time()
     for person in (MENTOR, MENTEE):
-        keep(pair.db_url, pair.handle, "introduction", person.employee_id, received)
+        keep_answer(pair.db_url, "introduction", pair.handle.id, person.employee_id, received)
 
     # Past the deadline: the workflow asks the store and waits, not ending the pair.
     await pair.env.sleep(timedelta(hours=2, minutes=1))
@@ -259,7 +233,7 @@ async def test_goals_proposed_before_the_deadline_stand_when_delivered_after_it(
         lambda m: MENTEE.email in str(m["To"]) and "/l/goals/" in m.get_body().get_content()
     )
     received = await pair.env.get_current_time()
-    keep(pair.db_url, pair.handle, "goals", MENTEE.employee_id, received)
+    keep_answer(pair.db_url, "goals", pair.handle.id, MENTEE.employee_id, received)
 
     await pair.env.sleep(timedelta(hours=2, minutes=1))
     await waits_for_kept_answers(pair.handle)
@@ -291,7 +265,7 @@ async def test_a_final_survey_answer_kept_in_its_window_counts_before_graduation
         lambda m: MENTEE.email in str(m["To"]) and "wrapping up" in str(m["Subject"])
     )
     received = await pair.env.get_current_time()
-    jti = keep(pair.db_url, pair.handle, "survey", MENTEE.employee_id, received)
+    jti = keep_answer(pair.db_url, "survey", pair.handle.id, MENTEE.employee_id, received)
 
     await pair.env.sleep(closes - received + timedelta(minutes=1))
     await waits_for_kept_answers(pair.handle)
@@ -307,7 +281,7 @@ async def test_a_final_survey_answer_kept_in_its_window_counts_before_graduation
             received_at=received,
         ),
     )
-    delivered(pair.db_url, jti)
+    mark_delivered(pair.db_url, jti)
     # Nothing else is kept (the mentor did not answer): the pair graduates.
     snap = await pair.skip_until(lambda s: s.outcome is not None)
     assert snap.outcome == "graduated"

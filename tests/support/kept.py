@@ -5,14 +5,18 @@ store."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
+from mentorflow.links import LinkClaims
 from mentorflow.settings import Settings
+from mentorflow.store import pending_answers
 from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import CheckIn, MentorshipEventRow, SurveyResponse
 from mentorflow.web.answer_delivery import deliver_due
@@ -104,3 +108,28 @@ def events(db_url: str, mentorship_id: str, kind: str) -> list[dict]:
             ),
         )
     ]
+
+
+def keep_answer(db_url: str, purpose: str, workflow_id: str, by: str, received_at: datetime) -> str:
+    """What a link page does while no worker can take the answer; the link id."""
+    jti = uuid.uuid4().hex
+    engine = make_engine(db_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            claims = LinkClaims(purpose, workflow_id, by, "", received_at + timedelta(days=1), jti)
+            pending_answers.keep(session, claims, {}, received_at)
+    finally:
+        engine.dispose()
+    return jti
+
+
+def mark_delivered(db_url: str, jti: str) -> None:
+    """What the deliverer records once the workflow took the kept answer."""
+    engine = make_engine(db_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        kept = pending_answers.get(sessions, jti)
+        assert kept is not None
+        pending_answers.mark_delivered(sessions, kept.id)
+    finally:
+        engine.dispose()
