@@ -352,17 +352,26 @@ class IntroductionAnswer(BaseModel):
     by: str
     accept: bool
     reason: str = ""
+    #: When the web app took the answer, for one delivered later (the worker
+    #: was down): the window is judged by this moment, not the delivery's.
+    received_at: datetime | None = None
 
 
 class GoalProposal(BaseModel):
     by: str
     goals: list[Goal] = Field(min_length=1, max_length=3)
+    #: When the web app took the answer, for one delivered later (the worker
+    #: was down): the window is judged by this moment, not the delivery's.
+    received_at: datetime | None = None
 
 
 class GoalReview(BaseModel):
     by: str
     agree: bool
     comment: str = ""
+    #: When the web app took the answer, for one delivered later (the worker
+    #: was down): the window is judged by this moment, not the delivery's.
+    received_at: datetime | None = None
 
 
 class CheckInAnswer(BaseModel):
@@ -396,6 +405,9 @@ class SurveyAnswer(BaseModel):
     comments: str = ""
     #: Answers to the program's own questions, by question id.
     extra: dict[str, int | str] = {}
+    #: When the web app took the answer, for one delivered later (the worker
+    #: was down): the window is judged by this moment, not the delivery's.
+    received_at: datetime | None = None
 
 
 class EndRequest(BaseModel):

@@ -54,3 +54,24 @@ def test_a_new_answer_replaces_a_refused_one(sessions: sessionmaker[Session]) ->
         NOW + timedelta(hours=1),
         "",
     )
+
+
+def test_a_workflow_learns_which_answers_still_wait_for_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    """What a workflow asks before acting on silence: answers kept for it,
+    received by its deadline, neither delivered nor refused yet."""
+    workflow_id = claims("any").workflow_id
+    other = LinkClaims("alumni", "alumni:G1:c", "G1", "", NOW + timedelta(days=7), "other")
+    with sessions() as session:
+        pending_answers.keep(session, claims("in-time"), {"met": "yes"}, NOW)
+        pending_answers.keep(session, claims("too-late"), {"met": "yes"}, NOW + timedelta(hours=2))
+        pending_answers.keep(session, other, {"decision": "accept"}, NOW)
+        assert pending_answers.waiting_for(session, workflow_id, NOW + timedelta(hours=1)) == 1
+        assert pending_answers.waiting_for(session, workflow_id, NOW + timedelta(hours=3)) == 2
+    in_time = pending_answers.get(sessions, "in-time")
+    assert in_time is not None
+    pending_answers.mark_refused(sessions, in_time.id, "This check-in is not open for answers.")
+    with sessions() as session:
+        assert pending_answers.waiting_for(session, workflow_id, NOW + timedelta(hours=1)) == 0
+        assert pending_answers.waiting_for(session, "alumni:G1:c", NOW) == 1

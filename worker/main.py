@@ -16,6 +16,7 @@ from activities.cohort import CohortActivities
 from activities.email import EmailActivities
 from activities.hr_notices import HrNoticeActivities
 from activities.hris import HrisActivities
+from activities.kept_answers import KeptAnswerActivities
 from activities.store import StoreActivities
 from mentorflow.hris.schedule import ensure_sync_schedule
 from mentorflow.notices.schedule import ensure_digest_schedule
@@ -41,6 +42,7 @@ async def running_worker(
     queue = task_queue or settings.temporal_task_queue
     alumni = AlumniActivities(sessions, queue)
     notices = HrNoticeActivities(sessions, email)
+    kept = KeptAnswerActivities(sessions)
     worker = Worker(
         client,
         task_queue=queue,
@@ -53,6 +55,7 @@ async def running_worker(
             *hris.activities,
             *alumni.activities,
             *notices.activities,
+            *kept.activities,
         ],
     )
     if settings.hris_source is not None:

@@ -33,7 +33,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from mentorflow.applications.models import ApplicationDetails
     from mentorflow.cohorts.states import InvitationStatus
+    from mentorflow.late_answers import received_in_window
     from mentorflow.models import ActionReceipt, EmailReceipt, EmailRequest, LinkSpec, Role
+    from workflows.late_answers import await_kept_answers
 
 RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -41,6 +43,9 @@ RETRY = RetryPolicy(
     non_retryable_error_types=["PermanentMailError", "UnknownCohort"],
 )
 TIMEOUT = timedelta(minutes=2)
+#: Patch: an answer the web app kept (the worker was down) counts when it was
+#: received before the invitation expired, and the expiry waits for it.
+ANSWER_RECEIVED_AT = "alumni-answer-received-at"
 
 
 @workflow.defn
@@ -58,9 +63,14 @@ class AlumniInvitationWorkflow:
         self._enlisted: EnlistResult | None = None
         # What the answering page is told, once the answer took effect.
         self._receipt: ActionReceipt | None = None
+        #: When the invitation went out: a kept answer is judged by it.
+        self._sent_at: datetime | None = None
+        self._judge_by_received_at = False
 
     @workflow.run
     async def run(self, input: AlumniInvitationInput) -> AlumniInvitationResult:
+        # Validators may not call patched(): decided once per run, here.
+        self._judge_by_received_at = workflow.patched(ANSWER_RECEIVED_AT)
         record = InvitationRecord(
             workflow_id=self._id,
             employee_id=input.employee_id,
@@ -82,6 +92,7 @@ class AlumniInvitationWorkflow:
             expires_in=term,
         )
         sent = await self._email("alumni_invitation", "invite", [link], term)
+        self._sent_at = sent or workflow.now()
         if follow_mail and sent is not None:
             self._expires_at = max(self._expires_at, sent + input.expires_after)
             link = link.model_copy(update={"expires_at": self._expires_at, "expires_in": None})
@@ -95,7 +106,10 @@ class AlumniInvitationWorkflow:
                 await self._set_status(InvitationStatus.REMINDED)
                 if self._answer is None:
                     await self._email("alumni_reminder", "reminder", [link])
-            if not await self._answered_within(self._expires_at - workflow.now()):
+            if (
+                not await self._answered_within(self._expires_at - workflow.now())
+                and not await self._kept_answer_arrived()
+            ):
                 # Nobody is written to: two emails without an answer are an answer.
                 await self._set_status(InvitationStatus.EXPIRED)
         if self._answer is not None:
@@ -113,6 +127,12 @@ class AlumniInvitationWorkflow:
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._answer is not None, timeout=period)
         return self._answer is not None
+
+    async def _kept_answer_arrived(self) -> bool:
+        """Before it expires: an answer the web app kept in time, delivered now."""
+        if not self._judge_by_received_at:
+            return False
+        return await await_kept_answers(self._expires_at, lambda: self._answer is not None)
 
     async def _accept(self) -> None:
         assert self._answer is not None
@@ -170,7 +190,8 @@ class AlumniInvitationWorkflow:
     @workflow.update
     async def answer(self, answer: InvitationAnswer) -> ActionReceipt:
         self._answer = answer
-        self._answered_at = workflow.now()
+        late = self._judge_by_received_at and answer.received_at is not None
+        self._answered_at = answer.received_at if late else workflow.now()
         # The page says what happened: wait until the answer took effect.
         await workflow.wait_condition(lambda: self._receipt is not None)
         assert self._receipt is not None
@@ -185,8 +206,21 @@ class AlumniInvitationWorkflow:
             raise ValueError(f"You have already {verdict} this invitation.")
         # Also by the clock: a worker that was down past the expiry sees the
         # late answer before the timer that expires the invitation.
-        if self._status in ANSWERED_OR_EXPIRED or workflow.now() >= self._expires_at:
+        if self._status in ANSWERED_OR_EXPIRED or (
+            workflow.now() >= self._expires_at and not self._received_in_time(answer)
+        ):
             raise ValueError("This invitation has expired.")
+
+    def _received_in_time(self, answer: InvitationAnswer) -> bool:
+        """A kept answer, received after the invitation went out and before it expired."""
+        return (
+            self._judge_by_received_at
+            and received_in_window(
+                answer.received_at, self._sent_at, self._expires_at, workflow.now()
+            )
+            and answer.received_at is not None
+            and answer.received_at < self._expires_at
+        )
 
     @workflow.query
     def status(self) -> AlumniInvitationSnapshot:

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         PoolClosed,
         WithdrawRequest,
     )
+    from mentorflow.late_answers import received_in_window
     from mentorflow.models import (
         ActionReceipt,
         EmailReceipt,
@@ -41,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         LinkSpec,
         Participant,
     )
+    from workflows.late_answers import await_kept_answers
 
 HR = "hr"
 RETRY = RetryPolicy(
@@ -55,6 +57,9 @@ WITHDRAW_LINK_LIFETIME = timedelta(days=120)
 #: Patch: an approval after the cohort's matching started ends the application
 #: (waitlisted, held for the next cohort) instead of waiting for a match.
 LATE_APPROVAL = "late-approval-next-cohort"
+#: Patch: a manager's decision the web app kept (the worker was down) counts
+#: when it was received by the due date, and the timeout policy waits for it.
+DECISION_RECEIVED_AT = "manager-decision-received-at"
 
 
 @workflow.defn
@@ -68,6 +73,9 @@ class ApplicationWorkflow:
         self._eligibility: EligibilityResult | None = None
         self._decision: ManagerDecision | None = None
         self._decision_due: datetime | None = None
+        #: When the manager's email went out: a kept decision is judged by it.
+        self._manager_asked_at: datetime | None = None
+        self._judge_by_received_at = False
         self._withdrawn: WithdrawRequest | None = None
         self._match: MatchNotice | None = None
         #: The cohort's matching has started: the pool takes nobody more.
@@ -75,6 +83,8 @@ class ApplicationWorkflow:
 
     @workflow.run
     async def run(self, input: ApplicationInput) -> ApplicationSnapshot:
+        # Validators may not call patched(): decided once per run, here.
+        self._judge_by_received_at = workflow.patched(DECISION_RECEIVED_AT)
         await workflow.wait_condition(lambda: self._details is not None)
         assert self._details is not None
         self._eligibility = await self._check_eligibility()
@@ -154,6 +164,7 @@ class ApplicationWorkflow:
             links=[link],
             deadlines={"decision_due": policy.timeout},
         )
+        self._manager_asked_at = sent or workflow.now()
         if sent is not None:
             self._decision_due = sent + policy.timeout
             link = link.model_copy(update={"expires_at": self._decision_due, "expires_in": None})
@@ -169,6 +180,9 @@ class ApplicationWorkflow:
             )
             with contextlib.suppress(TimeoutError):  # silence: the policy decides
                 await workflow.wait_condition(settled, timeout=policy.timeout / 2)
+            if self._judge_by_received_at and not settled():
+                # Not before a decision the web app kept by the due date arrives.
+                await await_kept_answers(self._decision_due, settled)
         self._decision_due = None
 
     async def _enter_pool(self, reason: str) -> None:
@@ -269,6 +283,15 @@ class ApplicationWorkflow:
             raise ValueError("Only the applicant's manager can decide.")
         if self._decision is not None:
             raise ValueError("You have already decided.")
+        now = workflow.now()
+        if (
+            self._judge_by_received_at
+            and now > self._decision_due
+            and not received_in_window(
+                decision.received_at, self._manager_asked_at, self._decision_due, now
+            )
+        ):
+            raise ValueError("The time for a decision has passed.")
 
     @workflow.update
     async def withdraw(self, request: WithdrawRequest) -> ActionReceipt:

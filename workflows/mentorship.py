@@ -8,8 +8,12 @@ At any time: pause / resume (leave pushes every later date back), end early,
 or a participant leaving the organisation.
 
 People act through validated updates, so an answer for a closed window or from
-someone outside the pair is rejected before it enters history. Every step is
-recorded in the store and every email is sent through activities.
+someone outside the pair is rejected before it enters history. An answer the
+web app kept while no worker ran is judged by when it was received: it counts
+if that was inside the person's window, a deadline nobody seemed to meet
+first waits for such answers, and a check-in that closed without one is
+re-evaluated when it arrives. Every step is recorded in the store and every
+email is sent through activities.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from activities.store import StoreActivities
     from mentorflow import schedule
+    from mentorflow.late_answers import received_in_window
     from mentorflow.models import (
         ActionReceipt,
         CheckInAnswer,
@@ -65,6 +70,7 @@ with workflow.unsafe.imports_passed_through():
         WouldMentor,
     )
     from mentorflow.notices.models import HrNoticeRecord, NoticeKind
+    from workflows.late_answers import await_kept_answers
 
 HR = "hr"
 #: Response windows open when their email is accepted by the SMTP server (the
@@ -75,6 +81,11 @@ CANCELS_CALENDAR = frozenset({"mentorship_ended"})
 STORE_TIMEOUT = timedelta(seconds=30)
 #: Check-in answers delivered late are judged by when the web app received them.
 RECEIVED_AT_PATCH = "checkin-answer-received-at"
+#: Every other answer too (introduction, goals, surveys); and a deadline that
+#: nobody seemed to meet first waits for answers the web app kept before it.
+ANSWERS_RECEIVED_AT_PATCH = "answers-received-at"
+#: A check-in answer delivered after its check-in closed re-evaluates it.
+CHECKIN_REEVALUATED_PATCH = "late-checkin-answer-reevaluates"
 EMAIL_TIMEOUT = timedelta(minutes=2)
 # Store and mail outages delay the lifecycle; they never lose a step or a mail.
 RETRY = RetryPolicy(
@@ -109,6 +120,27 @@ class MentorshipWorkflow:
         self._sent: dict[int, set[str]] = {}
         #: Whether a late-delivered answer is judged by its ``received_at``.
         self._judge_by_received_at = False
+        self._judge_all_by_received_at = False
+        self._reevaluate_late_checkins = False
+        #: The missed streak and at-risk flag this run began with: a late
+        #: answer's re-evaluation replays this run's check-ins from here.
+        self._streak_base = self._state.missed_streak
+        self._at_risk_base = self._state.at_risk
+        #: When each check-in's close was recorded (wall clock), once it was.
+        self._closed_at: dict[int, datetime] = {}
+        #: Re-evaluations write the check-in row one at a time, in order.
+        self._checkin_rewrites = asyncio.Lock()
+        #: When each person's email for a step went out (wall clock) and when
+        #: the step's window closes (on the timeline), to judge kept answers.
+        self._intro_sent: dict[str, datetime] = {}
+        self._intro_deadline: datetime | None = None
+        self._goals_sent: dict[str, datetime] = {}
+        self._goals_deadline: datetime | None = None
+        self._survey_sent: dict[SurveyKind, dict[str, datetime]] = {}
+        self._survey_closes: dict[SurveyKind, datetime] = {}
+        #: When each survey closed, on the wall clock (a later pause moves no
+        #: closed window).
+        self._survey_closed: dict[SurveyKind, datetime] = {}
         self._answers: dict[int, dict[str, CheckInAnswer]] = {}
         self._surveys: dict[SurveyKind, SurveyView] = {}
         self._survey_answers: dict[SurveyKind, dict[str, SurveyAnswer]] = {}
@@ -124,6 +156,8 @@ class MentorshipWorkflow:
     async def run(self, input: MentorshipInput) -> MentorshipResult:
         # Validators may not call patched(): decided once per run, here.
         self._judge_by_received_at = workflow.patched(RECEIVED_AT_PATCH)
+        self._judge_all_by_received_at = workflow.patched(ANSWERS_RECEIVED_AT_PATCH)
+        self._reevaluate_late_checkins = workflow.patched(CHECKIN_REEVALUATED_PATCH)
         if input.state is None:
             await self._store(
                 StoreActivities.record_mentorship_started,
@@ -164,10 +198,12 @@ class MentorshipWorkflow:
             )
             for person in self._people()
         ]
+        self._intro_sent = {p.employee_id: t for p, t in zip(self._people(), sent, strict=True)}
         if follow_mail:
             # Both must confirm: the window opens when the second one is out.
             start = max(start, *(self._on_timeline(t) for t in sent))
         deadline = start + timeout
+        self._intro_deadline = deadline
 
         def settled() -> bool:
             return bool(self._declines) or len(self._state.confirmed) == 2
@@ -177,6 +213,8 @@ class MentorshipWorkflow:
                 if person.employee_id not in self._state.confirmed and not self._outcome:
                     await self._send_introduction("introduction_reminder", person, deadline)
             await self._wait_until(deadline, settled)
+        if self._judge_all_by_received_at and not settled() and not self._outcome:
+            await await_kept_answers(self._shown(deadline), settled)
         if self._outcome:
             return
         if self._declines:
@@ -234,12 +272,15 @@ class MentorshipWorkflow:
                 emailed_round = self._proposal_round
                 if self._proposal is not None:
                     sent = await self._send_goals_review(deadline, opens)
+                    self._goals_sent.setdefault(mentor.employee_id, sent)
                 else:
                     sent = await self._send_goals_request(deadline, opens)
+                    self._goals_sent.setdefault(mentee.employee_id, sent)
                 if opens:
                     # The pair's goals window opens with its first email.
                     start = max(start, self._on_timeline(sent))
                     deadline, halfway = start + timeout, start + timeout / 2
+                self._goals_deadline = deadline
                 continue
 
             def moved(seen: int = emailed_round) -> bool:
@@ -263,6 +304,15 @@ class MentorshipWorkflow:
                 )
                 continue
             break  # deadline passed
+        if self._judge_all_by_received_at and self._state.goals_agreed_at is None:
+            seen = self._proposal_round
+
+            def answered() -> bool:
+                return self._state.goals_agreed_at is not None or self._proposal_round != seen
+
+            # A proposal kept in time and delivered now stands as if the mentor
+            # had let the deadline pass (below), as it would have.
+            await await_kept_answers(self._shown(deadline), answered)
         if self._outcome:
             return
         if self._state.goals_agreed_at is None:
@@ -445,15 +495,14 @@ class MentorshipWorkflow:
         elif outcome in (CheckInOutcome.MISSED, CheckInOutcome.NOT_MET):
             state.checkins_missed += 1
         state.missed_streak = schedule.next_streak(state.missed_streak, outcome)
+        closed_at = workflow.now()
         await self._store(
             StoreActivities.record_checkin_closed,
             CheckInClosed(
-                mentorship_id=self._id,
-                number=number,
-                outcome=outcome,
-                closed_at=workflow.now(),
+                mentorship_id=self._id, number=number, outcome=outcome, closed_at=closed_at
             ),
         )
+        self._closed_at[number] = closed_at
         if state.missed_streak == 0:
             state.at_risk = False
         if state.missed_streak >= self._program.at_risk_streak and not state.at_risk:
@@ -512,16 +561,30 @@ class MentorshipWorkflow:
             )
 
         sent = [await send("survey", person, "", follow_mail) for person in self._people()]
+        self._survey_sent[kind] = {
+            p.employee_id: t for p, t in zip(self._people(), sent, strict=True)
+        }
         if follow_mail:
             # One survey window for the pair, from when the second email went out.
             at = max(at, *(self._on_timeline(t) for t in sent))
             view.closes = self._shown(at + window)
+        self._survey_closes[kind] = at + window
         if not await self._wait_until(at + window / 2, everyone_answered) and not self._outcome:
             for person in self._people():
                 if person.employee_id not in self._survey_answers[kind]:
                     await send("survey_reminder", person, ":reminder", False)
             await self._wait_until(at + window, everyone_answered)
+        if (
+            self._judge_all_by_received_at
+            and kind == SurveyKind.FINAL
+            and not everyone_answered()
+            and not self._outcome
+        ):
+            # The pair graduates next: a late midpoint answer still counts
+            # afterwards, a final one only while the workflow runs.
+            await await_kept_answers(self._shown(at + window), everyone_answered)
         view.done = True
+        self._survey_closed[kind] = self._shown(at + window)
         if kind == SurveyKind.MIDPOINT:
             self._state.midpoint_done = True
 
@@ -664,6 +727,8 @@ class MentorshipWorkflow:
     def _validate_introduction(self, answer: IntroductionAnswer) -> None:
         self._require_member(answer.by)
         self._require_phase(Phase.INTRODUCTION)
+        if self._closed_for(answer.by, answer.received_at, self._intro_sent, self._intro_deadline):
+            raise ValueError("The introduction is closed: its deadline has passed.")
         if answer.by in self._state.confirmed or answer.by in self._declines:
             raise ValueError("You have already answered this introduction.")
         if not answer.accept and not answer.reason.strip():
@@ -691,6 +756,10 @@ class MentorshipWorkflow:
         self._require_phase(Phase.GOALS)
         if proposal.by != self._input.mentee.employee_id:
             raise ValueError("Only the mentee proposes the goals.")
+        if self._closed_for(
+            proposal.by, proposal.received_at, self._goals_sent, self._goals_deadline
+        ):
+            raise ValueError("The deadline for the goals has passed.")
         if self._proposal is not None:
             raise ValueError("Your goals are already with your mentor for review.")
 
@@ -714,6 +783,8 @@ class MentorshipWorkflow:
         self._require_phase(Phase.GOALS)
         if review.by != self._input.mentor.employee_id:
             raise ValueError("Only the mentor reviews the goals.")
+        if self._closed_for(review.by, review.received_at, self._goals_sent, self._goals_deadline):
+            raise ValueError("The deadline for the goals has passed.")
         if self._proposal is None:
             raise ValueError("There is no proposal waiting for review.")
         if not review.agree and not review.comment.strip():
@@ -732,7 +803,68 @@ class MentorshipWorkflow:
             StoreActivities.record_checkin_answer,
             CheckInAnswerRecord(mentorship_id=self._id, answer=answer, submitted_at=workflow.now()),
         )
+        if self._reevaluate_late_checkins and self._checkins[answer.number].outcome is not None:
+            # Kept while the worker was down, delivered after the check-in
+            # closed without it: the check-in becomes what it would have been.
+            await self._reevaluate_checkin(answer.number)
         return ActionReceipt(message="Thank you, your check-in is recorded.")
+
+    async def _reevaluate_checkin(self, number: int) -> None:
+        view, state = self._checkins[number], self._state
+        was = view.outcome
+        assert was is not None
+        now = schedule.checkin_outcome([a.met for a in self._answers[number].values()])
+        if now == was:
+            return
+        missed = (CheckInOutcome.MISSED, CheckInOutcome.NOT_MET)
+        state.checkins_held += (now == CheckInOutcome.HELD) - (was == CheckInOutcome.HELD)
+        state.checkins_missed += (now in missed) - (was in missed)
+        view.outcome = now
+        streak_was, at_risk_was = state.missed_streak, state.at_risk
+        streak, at_risk = self._replayed_streak()
+        state.missed_streak = streak
+        # A late answer only shortens streaks, so it never makes a pair newly
+        # at risk; one that clears the state leaves the alert sent as sent.
+        state.at_risk = at_risk and at_risk_was
+        async with self._checkin_rewrites:
+            # After the close's own record, so the store ends with this outcome.
+            await workflow.wait_condition(lambda: number in self._closed_at)
+            await self._store(
+                StoreActivities.record_checkin_closed,
+                CheckInClosed(
+                    mentorship_id=self._id,
+                    number=number,
+                    outcome=view.outcome,
+                    closed_at=self._closed_at[number],
+                ),
+            )
+        await self._event(
+            "checkin_reevaluated",
+            detail={
+                "number": number,
+                "was": was.value,
+                "now": now.value,
+                "missed_streak_was": streak_was,
+                "missed_streak": state.missed_streak,
+                "at_risk_was": at_risk_was,
+                "at_risk": state.at_risk,
+            },
+        )
+
+    def _replayed_streak(self) -> tuple[int, bool]:
+        """The missed streak and at-risk flag as this run's closed check-ins,
+        in order, make them (the fold ``_close_checkin`` does one by one)."""
+        streak, at_risk = self._streak_base, self._at_risk_base
+        for number in sorted(self._checkins):
+            outcome = self._checkins[number].outcome
+            if outcome is None:
+                continue
+            streak = schedule.next_streak(streak, outcome)
+            if streak == 0:
+                at_risk = False
+            if streak >= self._program.at_risk_streak:
+                at_risk = True
+        return streak, at_risk
 
     @answer_checkin.validator
     def _validate_checkin(self, answer: CheckInAnswer) -> None:
@@ -747,6 +879,40 @@ class MentorshipWorkflow:
                 self._state.goals[goal_index].milestones[milestone_index]
             except (ValueError, IndexError) as exc:
                 raise ValueError(f"Unknown milestone {key!r}.") from exc
+
+    def _closed_for(
+        self,
+        by: str,
+        received: datetime | None,
+        sent: dict[str, datetime],
+        deadline: datetime | None,
+    ) -> bool:
+        """Whether a step whose window ends at ``deadline`` (timeline) is closed
+        to ``by``'s answer: past the deadline by the clock (a worker back from
+        an outage meets answers before the timer that closes the step), unless
+        it is a kept answer received in time."""
+        if not self._judge_all_by_received_at or deadline is None or self._paused:
+            return False
+        closes, now = self._shown(deadline), workflow.now()
+        if now <= closes:
+            return False
+        return not received_in_window(received, sent.get(by), closes, now)
+
+    def _survey_closed_for(self, answer: SurveyAnswer) -> bool:
+        view = self._surveys[answer.kind]
+        if not self._judge_all_by_received_at:
+            return view.done
+        closes = self._survey_closed.get(answer.kind)
+        if closes is None:
+            timeline = self._survey_closes.get(answer.kind)
+            if timeline is None or self._paused:
+                return view.done
+            closes = self._shown(timeline)
+        now = workflow.now()
+        if not view.done and now <= closes:
+            return False
+        opened = self._survey_sent.get(answer.kind, {}).get(answer.by)
+        return not received_in_window(answer.received_at, opened, closes, now)
 
     def _checkin_open_for(self, answer: CheckInAnswer) -> bool:
         """Open now, or (an answer the web app kept while the worker was down)
@@ -783,7 +949,7 @@ class MentorshipWorkflow:
     def _validate_survey(self, answer: SurveyAnswer) -> None:
         self._require_member(answer.by)
         view = self._surveys.get(answer.kind)
-        if view is None or view.done:
+        if view is None or self._survey_closed_for(answer):
             raise ValueError("This survey is not open.")
         if answer.by in self._survey_answers[answer.kind]:
             raise ValueError("You have already answered this survey.")

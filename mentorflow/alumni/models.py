@@ -69,6 +69,9 @@ class InvitationAnswer(BaseModel):
     languages: list[str] = []
     #: Why they decline (optional; only the program team sees it).
     reason: str = Field(default="", max_length=2000)
+    #: When the web app took the answer, for one delivered later (the worker
+    #: was down): the expiry is judged by this moment, not the delivery's.
+    received_at: datetime | None = None
 
 
 class AlumniInvitationSnapshot(BaseModel):

@@ -73,6 +73,9 @@ class ManagerDecision(BaseModel):
     by: str  # the manager's employee id
     approve: bool
     reason: str = ""
+    #: When the web app took the answer, for one delivered later (the worker
+    #: was down): the due date is judged by this moment, not the delivery's.
+    received_at: datetime | None = None
 
 
 class WithdrawRequest(BaseModel):

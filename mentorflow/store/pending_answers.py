@@ -107,6 +107,20 @@ def is_pending(session: Session, jti: str) -> bool:
     )
 
 
+def waiting_for(session: Session, workflow_id: str, received_by: datetime) -> int:
+    """How many answers for ``workflow_id``, received by ``received_by``, still
+    wait for delivery: a workflow asks before it acts on silence."""
+    return len(
+        session.scalars(
+            select(PendingAnswer.id).where(
+                PendingAnswer.workflow_id == workflow_id,
+                PendingAnswer.status == PENDING,
+                PendingAnswer.received_at <= received_by,
+            )
+        ).all()
+    )
+
+
 def get(sessions: sessionmaker[Session], jti: str) -> KeptAnswer | None:
     with sessions() as session:
         row = session.scalar(select(PendingAnswer).where(PendingAnswer.jti == jti))

@@ -5,13 +5,15 @@ which languages) or decline (with an optional reason).
 Same rules as every link page: GET only shows, POST acts once through
 ``single_use`` with the link id as the update id, and the workflow's
 ``answer`` validator has the last word (the wrong person, an invitation
-answered or expired). Included before the generic ``/l/{purpose}/{token}``
+answered or expired). An answer the workflow cannot take now is kept and
+delivered later (``kept_answers``). Included before the generic ``/l/{purpose}/{token}``
 router, whose pages are built around a mentorship.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -33,6 +35,7 @@ from mentorflow.web.application_pages import participant
 from mentorflow.web.deps import SessionDep, SignerDep, TemplatesDep, TemporalConnector, TemporalDep
 from mentorflow.web.errors import PageError, link_not_valid
 from mentorflow.web.forms import FormError, _build, _Reader
+from mentorflow.web.kept_answers import is_kept, keep_for_delivery, received_page
 from mentorflow.web.single_use import ALREADY_USED, refusal, single_use
 from mentorflow.web.templating import message_page, render
 from mentorflow.web.workflow_calls import execute_update, query
@@ -134,6 +137,8 @@ async def show_invitation(
     claims = signer.verify("alumni", token)
     if await run_in_threadpool(link_state, session, claims.jti) == USED:
         raise ALREADY_USED
+    if await is_kept(session, claims):
+        return received_page(request, templates)
     snap = await _status(temporal, claims)
     if (unavailable := unavailable_reason(claims, snap)) is not None:
         status, reason = unavailable
@@ -157,15 +162,18 @@ async def answer_invitation(
     templates: TemplatesDep,
 ) -> HTMLResponse:
     claims = signer.verify("alumni", token)
+    received_at = datetime.now(UTC)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    if await is_kept(session, claims):
+        return received_page(request, templates)
     me = await run_in_threadpool(participant, session, claims.participant_id)
     async with single_use(session, claims) as use:
         try:
-            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-            try:
-                answer = parse_answer(form, claims.participant_id)
-            except FormError as exc:
-                snap = await _status(temporal, claims)
-                return _form_page(request, templates, snap, me, 422, form, exc.errors)
+            answer = parse_answer(form, claims.participant_id)
+        except FormError as exc:
+            snap = await _status(temporal, claims)
+            return _form_page(request, templates, snap, me, 422, form, exc.errors)
+        try:
             receipt = await execute_update(
                 temporal, claims.workflow_id, "answer", answer, claims.jti, invitation_gone
             )
@@ -173,5 +181,11 @@ async def answer_invitation(
             return message_page(
                 request, templates, "We could not take this", refusal(exc), 409, "warning"
             )
+        except PageError as exc:
+            if exc.status_code < 500:
+                raise
+            # Cannot be delivered now: kept, and delivered later as this update.
+            await keep_for_delivery(session, claims, form, received_at, use)
+            return received_page(request, templates)
         use.took_effect()
     return render(request, templates, "thanks.html", 200, receipt=receipt, me=me, partner=None)

@@ -2,8 +2,9 @@
 them (see ``mentorflow.store.pending_answers``).
 
 Runs in every web process (started with the app, every
-``answer_delivery_interval``): oldest answer first, each as the update its
-page would have sent, with the link id as update id (delivering the same
+``answer_delivery_interval``): oldest answer first, whatever link page kept
+it (mentorship, application, alumni), each as the update its page would
+have sent (``link_updates``), with the link id as update id (delivering the same
 answer from two processes, or twice, acts once) and the moment it was
 received (so an answer sent while the window was open counts even if the
 window closed before the worker came back). The first answer that still
@@ -29,9 +30,9 @@ from mentorflow.store import pending_answers
 from mentorflow.store.pending_answers import KeptAnswer
 from mentorflow.store.used_links import confirm_link, release_link
 from mentorflow.web.deps import TemporalConnector
-from mentorflow.web.errors import PageError, mentorship_gone
+from mentorflow.web.errors import PageError
 from mentorflow.web.forms import FormError
-from mentorflow.web.links_routes import link_page, parse_action
+from mentorflow.web.link_updates import link_update
 from mentorflow.web.single_use import refusal
 from mentorflow.web.workflow_calls import execute_update
 
@@ -56,15 +57,14 @@ async def deliver(
 ) -> Delivery:
     claims = kept.claims
     try:
-        page = await link_page(claims.purpose, claims, temporal)
-        action = parse_action(page, kept.form)
+        update = await link_update(claims, kept.form, temporal)
         await execute_update(
             temporal,
             claims.workflow_id,
-            action.update,
-            _stamped(action.payload, kept),
+            update.name,
+            _stamped(update.payload, kept),
             claims.jti,
-            mentorship_gone,
+            update.gone,
         )
     except PageError as exc:
         if exc.status_code >= 500:

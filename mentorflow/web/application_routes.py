@@ -3,12 +3,15 @@
 
 Same rules as every link page: GET only shows, POST acts once through
 ``single_use`` with the link id as the update id, and the workflow's update
-validators have the last word (a closed window, the wrong person). Included
+validators have the last word (a closed window, the wrong person). An answer
+the workflow cannot take now is kept and delivered later (``kept_answers``). Included
 before the generic ``/l/{purpose}/{token}`` router, whose pages are built
 around a mentorship.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -39,8 +42,9 @@ from mentorflow.web.deps import (
     TemporalConnector,
     TemporalDep,
 )
-from mentorflow.web.errors import link_not_valid
+from mentorflow.web.errors import PageError, link_not_valid
 from mentorflow.web.forms import FormError
+from mentorflow.web.kept_answers import is_kept, keep_for_delivery, received_page
 from mentorflow.web.single_use import ALREADY_USED, refusal, single_use
 from mentorflow.web.templating import message_page, render
 from mentorflow.web.workflow_calls import execute_update
@@ -102,7 +106,8 @@ def _form_page(
     )
 
 
-def _parse(purpose: str, form: dict[str, str], by: str) -> BaseModel:
+def parse_update(purpose: str, form: dict[str, str], by: str) -> BaseModel:
+    """The form → the payload of the purpose's update (``PAGES``)."""
     if purpose == "approval":
         return application_forms.parse_decision(form, by)
     return application_forms.parse_withdraw(form, by)
@@ -120,6 +125,8 @@ async def _show(
     claims = signer.verify(purpose, token)
     if await run_in_threadpool(link_state, session, claims.jti) == USED:
         raise ALREADY_USED
+    if await is_kept(session, claims):
+        return received_page(request, templates)
     snapshot, view = await _view(session, temporal, claims)
     if (unavailable := unavailable_reason(purpose, claims, snapshot)) is not None:
         status, reason = unavailable
@@ -138,15 +145,18 @@ async def _submit(
     templates: Jinja2Templates,
 ) -> HTMLResponse:
     claims = signer.verify(purpose, token)
+    received_at = datetime.now(UTC)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    if await is_kept(session, claims):
+        return received_page(request, templates)
     me = await run_in_threadpool(participant, session, claims.participant_id)
     async with single_use(session, claims) as use:
         try:
-            form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-            try:
-                payload = _parse(purpose, form, claims.participant_id)
-            except FormError as exc:
-                _, view = await _view(session, temporal, claims)
-                return _form_page(request, templates, purpose, view, me, 422, form, exc.errors)
+            payload = parse_update(purpose, form, claims.participant_id)
+        except FormError as exc:
+            _, view = await _view(session, temporal, claims)
+            return _form_page(request, templates, purpose, view, me, 422, form, exc.errors)
+        try:
             receipt = await execute_update(
                 temporal,
                 claims.workflow_id,
@@ -159,6 +169,12 @@ async def _submit(
             return message_page(
                 request, templates, "We could not take this", refusal(exc), 409, "warning"
             )
+        except PageError as exc:
+            if exc.status_code < 500:
+                raise
+            # Cannot be delivered now: kept, and delivered later as this update.
+            await keep_for_delivery(session, claims, form, received_at, use)
+            return received_page(request, templates)
         use.took_effect()
     return render(request, templates, "thanks.html", 200, receipt=receipt, me=me, partner=None)
 

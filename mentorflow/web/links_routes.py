@@ -22,11 +22,11 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from mentorflow.links import LinkClaims
 from mentorflow.models import MentorshipSnapshot
-from mentorflow.store import pending_answers
 from mentorflow.store.used_links import USED, link_state
 from mentorflow.web import forms
 from mentorflow.web.deps import SessionDep, SignerDep, TemplatesDep, TemporalDep
 from mentorflow.web.errors import PageError, link_not_valid, mentorship_gone
+from mentorflow.web.kept_answers import is_kept, keep_for_delivery, received_page
 from mentorflow.web.pages import (
     TEMPLATES,
     LinkPage,
@@ -74,18 +74,6 @@ def parse_action(page: LinkPage, form: dict[str, str]) -> forms.Action:
             return forms.parse_end(form, by)
 
 
-def _received(request: Request, templates: TemplatesDep) -> HTMLResponse:
-    return message_page(
-        request,
-        templates,
-        "We have your answer",
-        "Thank you. The mentoring service is busy right now, so your answer will be "
-        "recorded shortly; there is no need to send it again.",
-        202,
-        "success",
-    )
-
-
 def _form_page(
     request: Request, templates: TemplatesDep, page: LinkPage, status: int
 ) -> HTMLResponse:
@@ -105,8 +93,8 @@ async def show_link(
     claims = signer.verify(purpose, token)
     if await run_in_threadpool(link_state, session, claims.jti) == USED:
         raise ALREADY_USED
-    if await run_in_threadpool(pending_answers.is_pending, session, claims.jti):
-        return _received(request, templates)
+    if await is_kept(session, claims):
+        return received_page(request, templates)
     page = await link_page(purpose, claims, temporal)
     if (unavailable := unavailable_reason(page)) is not None:
         status, message = unavailable
@@ -127,8 +115,8 @@ async def submit_link(
     claims = signer.verify(purpose, token)
     received_at = datetime.now(UTC)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    if await run_in_threadpool(pending_answers.is_pending, session, claims.jti):
-        return _received(request, templates)
+    if await is_kept(session, claims):
+        return received_page(request, templates)
     async with single_use(session, claims) as use:
         try:
             page = await link_page(purpose, claims, temporal)
@@ -153,9 +141,8 @@ async def submit_link(
             if exc.status_code < 500:
                 raise
             # Cannot be delivered now: kept, and delivered later as this update.
-            await run_in_threadpool(pending_answers.keep, session, claims, form, received_at)
-            use.keep_claimed()
-            return _received(request, templates)
+            await keep_for_delivery(session, claims, form, received_at, use)
+            return received_page(request, templates)
         use.took_effect()
     return render(
         request, templates, "thanks.html", 200, receipt=receipt, page=page, **page.context()

@@ -36,6 +36,7 @@ from mentorflow.models import (
     CheckInAnswer,
     EndRequest,
     GoalReview,
+    IntroductionAnswer,
     MeetingStatus,
     PauseRequest,
     ResumeRequest,
@@ -48,6 +49,7 @@ from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 from mentorflow.temporal_bins import time_skipping_server_path
 from tests.conftest import SmtpRecorder, free_port
 from tests.support.hris import ORGANISATION, changed, export, without
+from tests.support.kept import keep_answer, mark_delivered, waits_for_kept_answers
 from tests.support.pairs import (
     MENTEE,
     MENTOR,
@@ -249,7 +251,7 @@ async def cohort_reviewed_and_run(
 
 
 async def alumni_reminded_then_accepted(
-    env: WorkflowEnvironment, url: str, task_queue: str
+    env: WorkflowEnvironment, url: str, task_queue: str, answer: bool = True
 ) -> WorkflowHandle:
     """A graduate invited, reminded, then accepting into the open next cohort."""
     with transaction(url) as session:
@@ -274,10 +276,117 @@ async def alumni_reminded_then_accepted(
     await env.sleep(timedelta(days=8))
     while (await handle.query(AlumniInvitationWorkflow.status)).status != "reminded":
         await asyncio.sleep(0.05)
+    if not answer:
+        return handle
     await handle.execute_update(
         AlumniInvitationWorkflow.answer,
         InvitationAnswer(by="G1", accept=True, capacity=1, expertise="Kubernetes, SRE"),
     )
+    return handle
+
+
+# --------------------------------------------------------------------------- kept answers
+# Answers the web app kept while no worker ran, delivered after their windows
+# closed (patches answers-received-at, late-checkin-answer-reevaluates,
+# manager-decision-received-at, alumni-answer-received-at).
+
+
+async def mentorship_late_answers(
+    env: WorkflowEnvironment, url: str, task_queue: str
+) -> WorkflowHandle:
+    """Both confirmations kept before the introduction's deadline and delivered
+    after it; the first check-in missed, then re-evaluated by a late answer."""
+    handle = await start_pair(env.client, task_queue, PROGRAM, cohort=task_queue)
+    received = await env.get_current_time() + timedelta(hours=1)
+    await env.sleep(timedelta(hours=2))
+    for person in (MENTOR, MENTEE):
+        keep_answer(url, "introduction", handle.id, person.employee_id, received)
+    # A minute past the deadline: inside the workflow's wait for kept answers.
+    await env.sleep(PROGRAM.introduction_timeout - timedelta(hours=2) + timedelta(minutes=1))
+    await waits_for_kept_answers(handle)
+    for person in (MENTOR, MENTEE):
+        await handle.execute_update(
+            MentorshipWorkflow.confirm_introduction,
+            IntroductionAnswer(by=person.employee_id, accept=True, received_at=received),
+        )
+    await agree_goals(handle)
+    late_sent = False
+
+    async def answer_late(snap):  # type: ignore[no-untyped-def]
+        nonlocal late_sent
+        first = snap.checkins[0] if snap.checkins else None
+        if late_sent or first is None or first.outcome is None:
+            return
+        late_sent = True
+        await handle.execute_update(
+            MentorshipWorkflow.answer_checkin,
+            CheckInAnswer(
+                by=MENTEE.employee_id,
+                number=1,
+                met=MeetingStatus.YES,
+                value=5,
+                received_at=first.opens[MENTEE.employee_id] + timedelta(hours=1),
+            ),
+        )
+
+    def skip_first(number: int, person):  # type: ignore[no-untyped-def]
+        return None if number == 1 else sometimes_missed(number, person)
+
+    await Driver(env, handle, checkin=skip_first, on_snapshot=answer_late).run()
+    return handle
+
+
+async def application_approval_kept(
+    env: WorkflowEnvironment, url: str, task_queue: str
+) -> WorkflowHandle:
+    """The manager's approval kept before the due date, delivered after it."""
+    cohort_in_store(url, await env.get_current_time())
+    application = ApplicationInput(
+        cohort=COHORT,
+        employee_id="E012",
+        manager_approval=ManagerApproval(required=True, timeout=timedelta(days=5)),
+    )
+    handle = await env.client.start_workflow(
+        ApplicationWorkflow.run, application, id=application.workflow_id, task_queue=task_queue
+    )
+    await handle.execute_update(
+        ApplicationWorkflow.submit, ApplicationDetails(roles=[Role.MENTEE], goals="Lead teams")
+    )
+    await eventually_status(handle, ApplicationStatus.AWAITING_MANAGER)
+    manager = (await handle.query(ApplicationWorkflow.status)).manager_id
+    assert manager is not None
+    received = await env.get_current_time() + timedelta(days=1)
+    await env.sleep(timedelta(days=1, hours=1))
+    jti = keep_answer(url, "approval", handle.id, manager, received)
+    # A minute past the due date: inside the workflow's wait for kept answers.
+    await env.sleep(timedelta(days=4) - timedelta(hours=1) + timedelta(minutes=1))
+    await waits_for_kept_answers(handle)
+    await handle.execute_update(
+        ApplicationWorkflow.manager_decision,
+        ManagerDecision(by=manager, approve=True, received_at=received),
+    )
+    mark_delivered(url, jti)
+    await eventually_status(handle, ApplicationStatus.APPROVED)
+    await handle.signal(ApplicationWorkflow.match_notice, MatchNotice(matched=True))
+    return handle
+
+
+async def alumni_acceptance_kept(
+    env: WorkflowEnvironment, url: str, task_queue: str
+) -> WorkflowHandle:
+    """An acceptance kept before the invitation expired, delivered after it."""
+    handle = await alumni_reminded_then_accepted(env, url, task_queue, answer=False)
+    received = await env.get_current_time()
+    jti = keep_answer(url, "alumni", handle.id, "G1", received)
+    # A minute past the expiry (21 days, reminded after 8): inside the
+    # workflow's wait for kept answers.
+    await env.sleep(timedelta(days=13, minutes=1))
+    await waits_for_kept_answers(handle)
+    await handle.execute_update(
+        AlumniInvitationWorkflow.answer,
+        InvitationAnswer(by="G1", accept=True, capacity=1, received_at=received),
+    )
+    mark_delivered(url, jti)
     return handle
 
 
@@ -306,6 +415,9 @@ SCENARIOS: dict[str, Scenario] = {
     "cohort_pool_closed_reviewed_and_run": cohort_reviewed_and_run,
     "alumni_reminded_then_accepted": alumni_reminded_then_accepted,
     "hris_sync_applied": hris_sync_applied,
+    "mentorship_late_answers": mentorship_late_answers,
+    "application_approval_kept": application_approval_kept,
+    "alumni_acceptance_kept": alumni_acceptance_kept,
 }
 
 

@@ -1,0 +1,49 @@
+"""Keeping an answer a link page could not deliver now, shared by every link
+page (mentorship, application, alumni): the form as sent goes to the store
+(``pending_answers``) in the same request, the link stays claimed, and the
+person is told it was received; the answer deliverer (``answer_delivery``)
+sends it later as the same update, stamped with when it was received."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from mentorflow.links import LinkClaims
+from mentorflow.store import pending_answers
+from mentorflow.web.single_use import LinkUse
+from mentorflow.web.templating import message_page
+
+
+def received_page(request: Request, templates: Jinja2Templates) -> HTMLResponse:
+    return message_page(
+        request,
+        templates,
+        "We have your answer",
+        "Thank you. The mentoring service is busy right now, so your answer will be "
+        "recorded shortly; there is no need to send it again.",
+        202,
+        "success",
+    )
+
+
+async def is_kept(session: Session, claims: LinkClaims) -> bool:
+    """This link's answer is kept and not delivered yet."""
+    return await run_in_threadpool(pending_answers.is_pending, session, claims.jti)
+
+
+async def keep_for_delivery(
+    session: Session,
+    claims: LinkClaims,
+    form: dict[str, str],
+    received_at: datetime,
+    use: LinkUse,
+) -> None:
+    """Keeps the form for later delivery; the link stays claimed until then."""
+    await run_in_threadpool(pending_answers.keep, session, claims, form, received_at)
+    use.keep_claimed()
