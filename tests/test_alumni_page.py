@@ -21,8 +21,8 @@ from mentorflow.cohorts.states import ApplicationStatus, CohortStatus, Invitatio
 from mentorflow.links import LinkSigner, link_id
 from mentorflow.models import LinkSpec, WouldMentor
 from mentorflow.web import create_app
-from mentorflow.web.alumni_routes import parse_answer
-from mentorflow.web.forms import FormError
+from mentorflow.web.participant.alumni import parse_answer
+from mentorflow.web.participant.forms import FormError
 from tests.conftest import SmtpServer, free_port
 from tests.support.applications import text_of, used_links
 from tests.support.form_limits import plain_limits

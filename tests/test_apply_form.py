@@ -17,7 +17,7 @@ from mentorflow.cohorts.states import CohortStatus
 from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import Application, OutboxMessage
-from mentorflow.web.apply_tokens import ApplyLinkSigner
+from mentorflow.web.participant.apply_tokens import ApplyLinkSigner
 from tests.conftest import SmtpServer
 from tests.support.applications import (
     COHORT,

@@ -50,8 +50,8 @@ from mentorflow.models import (
     SurveyKind,
     WouldMentor,
 )
-from mentorflow.web import forms
-from mentorflow.web.application_forms import parse_decision, parse_withdraw
+from mentorflow.web.participant import forms
+from mentorflow.web.participant.application_forms import parse_decision, parse_withdraw
 from tests.conftest import free_port
 
 MENTORFLOW = Path(sys.executable).parent / "mentorflow"

@@ -21,7 +21,7 @@ from mentorflow.models import (
     SurveyAnswer,
     SurveyKind,
 )
-from mentorflow.web import forms
+from mentorflow.web.participant import forms
 
 TODAY = date(2030, 1, 15)
 MENTOR = Participant(employee_id="E100", email="m@example.com", name="Maria Jansen")

@@ -36,8 +36,8 @@ from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import SurveyResponse, UsedLink
 from mentorflow.web import create_app
-from mentorflow.web.answer_delivery import deliver_due
 from mentorflow.web.deps import TemporalConnector
+from mentorflow.web.participant.answer_delivery import deliver_due
 from tests.conftest import SmtpServer
 from tests.support.form_limits import plain_limits
 from tests.support.pairs import (

@@ -3,7 +3,7 @@
 An answer that reached the web app is never lost because a worker is down or
 the Temporal server is slow: the link page keeps the form as sent, with the
 link's claims and the moment it arrived, in the same request; the answer
-deliverer (``mentorflow.web.answer_delivery``) sends it to the workflow later,
+deliverer (``mentorflow.web.participant.answer_delivery``) sends it to the workflow later,
 oldest first, as the very update the page would have sent (the link id is
 the update id, so delivering twice acts once).
 """

@@ -17,14 +17,7 @@ from temporalio.client import Client
 from mentorflow.links import LinkSigner
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker
-from mentorflow.web import (
-    alumni_routes,
-    application_routes,
-    apply_routes,
-    dev_routes,
-    links_routes,
-)
-from mentorflow.web.answer_delivery import keep_delivering
+from mentorflow.web import dev_routes
 from mentorflow.web.api.app import API_PREFIX, create_api
 from mentorflow.web.auth import routes as auth_routes
 from mentorflow.web.auth.provider import IdentityProvider
@@ -33,6 +26,11 @@ from mentorflow.web.auth.session import COOKIE_NAME, session_secret
 from mentorflow.web.console import programs as console_programs
 from mentorflow.web.deps import SettingsDep, TemplatesDep, TemporalConnector
 from mentorflow.web.errors import install_error_pages
+from mentorflow.web.participant import alumni as participant_alumni
+from mentorflow.web.participant import applications as participant_applications
+from mentorflow.web.participant import apply as participant_apply
+from mentorflow.web.participant import links as participant_links
+from mentorflow.web.participant.answer_delivery import keep_delivering
 from mentorflow.web.request_ids import assign_request_id
 from mentorflow.web.security_headers import security_headers
 from mentorflow.web.templating import make_templates, render
@@ -113,10 +111,10 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
 
     # The application's own link pages first: the generic /l/{purpose}/{token}
     # pages are built around a mentorship.
-    app.include_router(application_routes.router)
-    app.include_router(alumni_routes.router)
-    app.include_router(apply_routes.router)
-    app.include_router(links_routes.router)
+    app.include_router(participant_applications.router)
+    app.include_router(participant_alumni.router)
+    app.include_router(participant_apply.router)
+    app.include_router(participant_links.router)
     app.include_router(auth_routes.router)
     app.include_router(console_programs.router)
     app.mount(API_PREFIX, create_api(app.state))

@@ -19,8 +19,8 @@ from mentorflow.settings import Settings
 from mentorflow.store import pending_answers
 from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import CheckIn, MentorshipEventRow, SurveyResponse
-from mentorflow.web.answer_delivery import deliver_due
 from mentorflow.web.deps import TemporalConnector
+from mentorflow.web.participant.answer_delivery import deliver_due
 
 KEPT_ANSWERS_WAITING = "kept_answers_waiting"
 

@@ -30,15 +30,15 @@ from mentorflow.cohorts.states import InvitationStatus
 from mentorflow.links import LinkClaims
 from mentorflow.models import Participant
 from mentorflow.store.used_links import USED, link_state
-from mentorflow.web.application_forms import CAPACITY_RANGE, REASON_MAX, split_list
-from mentorflow.web.application_pages import participant
 from mentorflow.web.deps import SessionDep, SignerDep, TemplatesDep, TemporalConnector, TemporalDep
 from mentorflow.web.errors import PageError, link_not_valid
-from mentorflow.web.forms import FormError, _build, _Reader
-from mentorflow.web.kept_answers import is_kept, keep_for_delivery, received_page
-from mentorflow.web.single_use import ALREADY_USED, refusal, single_use
+from mentorflow.web.participant.application_forms import CAPACITY_RANGE, REASON_MAX, split_list
+from mentorflow.web.participant.application_pages import participant
+from mentorflow.web.participant.forms import FormError, _build, _Reader
+from mentorflow.web.participant.kept_answers import is_kept, keep_for_delivery, received_page
+from mentorflow.web.participant.single_use import ALREADY_USED, refusal, single_use
+from mentorflow.web.participant.workflow_calls import execute_update, query
 from mentorflow.web.templating import message_page, render
-from mentorflow.web.workflow_calls import execute_update, query
 
 router = APIRouter()
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from mentorflow.links import LinkClaims
-from mentorflow.web.alumni_routes import invitation_gone, parse_answer
-from mentorflow.web.application_pages import application_gone
-from mentorflow.web.application_routes import PAGES, parse_update
 from mentorflow.web.deps import TemporalConnector
 from mentorflow.web.errors import PageError, mentorship_gone
-from mentorflow.web.links_routes import link_page, parse_action
+from mentorflow.web.participant.alumni import invitation_gone, parse_answer
+from mentorflow.web.participant.application_pages import application_gone
+from mentorflow.web.participant.applications import PAGES, parse_update
+from mentorflow.web.participant.links import link_page, parse_action
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,10 @@ from mentorflow.store.pending_answers import KeptAnswer
 from mentorflow.store.used_links import confirm_link, release_link
 from mentorflow.web.deps import TemporalConnector
 from mentorflow.web.errors import PageError
-from mentorflow.web.forms import FormError
-from mentorflow.web.link_updates import link_update
-from mentorflow.web.single_use import refusal
-from mentorflow.web.workflow_calls import execute_update
+from mentorflow.web.participant.forms import FormError
+from mentorflow.web.participant.link_updates import link_update
+from mentorflow.web.participant.single_use import refusal
+from mentorflow.web.participant.workflow_calls import execute_update
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from mentorflow.store import cohorts
 from mentorflow.store.schema import Application, Person
 from mentorflow.web.deps import TemporalConnector
 from mentorflow.web.errors import PageError
-from mentorflow.web.workflow_calls import query
+from mentorflow.web.participant.workflow_calls import query
 
 STATUS_TEXT = {
     ApplicationStatus.SUBMITTED: "Received: we are checking the program's criteria.",

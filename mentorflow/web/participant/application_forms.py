@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 from mentorflow.applications.models import ApplicationDetails, ManagerDecision, WithdrawRequest
 from mentorflow.models import NAMED_CADENCES, Role
-from mentorflow.web.forms import FormError, _build, _Reader
+from mentorflow.web.participant.forms import FormError, _build, _Reader
 
 #: The limits of ``ApplicationDetails``.
 ANSWER_MAX = 2000

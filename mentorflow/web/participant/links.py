@@ -23,11 +23,11 @@ from temporalio.client import WorkflowUpdateFailedError
 from mentorflow.links import LinkClaims
 from mentorflow.models import MentorshipSnapshot
 from mentorflow.store.used_links import USED, link_state
-from mentorflow.web import forms
 from mentorflow.web.deps import SessionDep, SignerDep, TemplatesDep, TemporalDep
 from mentorflow.web.errors import PageError, link_not_valid, mentorship_gone
-from mentorflow.web.kept_answers import is_kept, keep_for_delivery, received_page
-from mentorflow.web.pages import (
+from mentorflow.web.participant import forms
+from mentorflow.web.participant.kept_answers import is_kept, keep_for_delivery, received_page
+from mentorflow.web.participant.pages import (
     TEMPLATES,
     LinkPage,
     build_page,
@@ -35,9 +35,9 @@ from mentorflow.web.pages import (
     survey_kind,
     unavailable_reason,
 )
-from mentorflow.web.single_use import ALREADY_USED, refusal, single_use
+from mentorflow.web.participant.single_use import ALREADY_USED, refusal, single_use
+from mentorflow.web.participant.workflow_calls import execute_update, query
 from mentorflow.web.templating import message_page, render
-from mentorflow.web.workflow_calls import execute_update, query
 
 router = APIRouter()
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from mentorflow.links import LinkClaims
 from mentorflow.store import pending_answers
-from mentorflow.web.single_use import LinkUse
+from mentorflow.web.participant.single_use import LinkUse
 from mentorflow.web.templating import message_page
 
 

@@ -41,17 +41,6 @@ from mentorflow.program import ProgramConfig
 from mentorflow.settings import Settings
 from mentorflow.store import cohorts
 from mentorflow.store.schema import Person
-from mentorflow.web.application_forms import FormError, parse_application, parse_withdraw
-from mentorflow.web.application_pages import (
-    STATUS_TEXT,
-    active_person_by_email,
-    application_gone,
-    application_status,
-    is_open,
-    participant,
-)
-from mentorflow.web.apply_mail import send_apply_link
-from mentorflow.web.apply_tokens import APPLY_LINK_LIFETIME, ApplyClaims, ApplyLinkSigner
 from mentorflow.web.deps import (
     SessionDep,
     SettingsDep,
@@ -60,9 +49,28 @@ from mentorflow.web.deps import (
     TemporalDep,
 )
 from mentorflow.web.errors import PageError, unreachable
-from mentorflow.web.single_use import refusal
+from mentorflow.web.participant.application_forms import (
+    FormError,
+    parse_application,
+    parse_withdraw,
+)
+from mentorflow.web.participant.application_pages import (
+    STATUS_TEXT,
+    active_person_by_email,
+    application_gone,
+    application_status,
+    is_open,
+    participant,
+)
+from mentorflow.web.participant.apply_mail import send_apply_link
+from mentorflow.web.participant.apply_tokens import (
+    APPLY_LINK_LIFETIME,
+    ApplyClaims,
+    ApplyLinkSigner,
+)
+from mentorflow.web.participant.single_use import refusal
+from mentorflow.web.participant.workflow_calls import execute_update
 from mentorflow.web.templating import message_page, render
-from mentorflow.web.workflow_calls import execute_update
 
 router = APIRouter()
 

@@ -26,15 +26,6 @@ from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.links import LinkClaims, LinkSigner
 from mentorflow.models import Participant
 from mentorflow.store.used_links import USED, link_state
-from mentorflow.web import application_forms
-from mentorflow.web.application_pages import (
-    ApplicationView,
-    application_gone,
-    application_status,
-    application_view,
-    is_open,
-    participant,
-)
 from mentorflow.web.deps import (
     SessionDep,
     SignerDep,
@@ -43,11 +34,20 @@ from mentorflow.web.deps import (
     TemporalDep,
 )
 from mentorflow.web.errors import PageError, link_not_valid
-from mentorflow.web.forms import FormError
-from mentorflow.web.kept_answers import is_kept, keep_for_delivery, received_page
-from mentorflow.web.single_use import ALREADY_USED, refusal, single_use
+from mentorflow.web.participant import application_forms
+from mentorflow.web.participant.application_pages import (
+    ApplicationView,
+    application_gone,
+    application_status,
+    application_view,
+    is_open,
+    participant,
+)
+from mentorflow.web.participant.forms import FormError
+from mentorflow.web.participant.kept_answers import is_kept, keep_for_delivery, received_page
+from mentorflow.web.participant.single_use import ALREADY_USED, refusal, single_use
+from mentorflow.web.participant.workflow_calls import execute_update
 from mentorflow.web.templating import message_page, render
-from mentorflow.web.workflow_calls import execute_update
 
 router = APIRouter()
 
