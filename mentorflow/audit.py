@@ -24,11 +24,24 @@ class AuditResult(StrEnum):
 
 
 class AuditAction(StrEnum):
-    """The actions recorded so far; the console's actions add theirs here."""
+    """Every HR action the log records (``mentorflow.hr`` records its own)."""
 
     SIGN_IN = "sign_in"
     SIGN_OUT = "sign_out"
     ACCESS = "access"
+    IMPORT_DIRECTORY = "import_directory"
+    LAUNCH = "launch"
+    IMPORT_APPLICATIONS = "import_applications"
+    CLOSE = "close"
+    APPROVE = "approve"
+    RERUN = "rerun"
+    PAUSE = "pause"
+    RESUME = "resume"
+    END = "end"
+    SYNC = "sync"
+    SCHEDULE_SYNC = "schedule_sync"
+    SEND_DIGEST = "send_digest"
+    EXPORT = "export"
 
 
 class AuditRecord(BaseModel):

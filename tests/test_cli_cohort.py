@@ -5,6 +5,7 @@ proposal, approve, watch the pairs start, read the report."""
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from mentorflow.cohorts.models import CohortSnapshot
 from mentorflow.cohorts.review import application_counts
 from mentorflow.cohorts.states import ApplicationStatus
+from mentorflow.store.audit import list_audit
 from mentorflow.store.db import make_engine, make_sessionmaker
 from tests.conftest import SmtpServer
 from tests.support.cli import cli_with_worker
@@ -87,6 +89,27 @@ async def test_hr_runs_a_cohort_from_the_command_line(
         # The pairs run for months: end them so the shared dev server stays quiet.
         handle = dev_env.client.get_workflow_handle(f"cohort:{cohort}")
         await handle.terminate("test over")
+
+    # Every action HR took at the shell is in the audit log, as the person at
+    # the terminal, with how it ended; reading the status is not an action.
+    engine = make_engine(sqlite_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            rows = list(reversed(list_audit(session)))
+    finally:
+        engine.dispose()
+    assert [(r.action, r.result) for r in rows] == [
+        ("import_directory", "ok"),
+        ("launch", "ok"),
+        ("import_applications", "ok"),
+        ("approve", "refused"),
+        ("close", "ok"),
+        ("approve", "ok"),
+        ("export", "ok"),
+        ("export", "ok"),
+    ]
+    assert {r.actor for r in rows} == {f"cli:{getpass.getuser()}"}
+    assert rows[2].detail["submitted"] > 0 and rows[2].target == f"cohort:{cohort}"
 
 
 async def test_status_counts_applications_names_people_and_approve_checks_hard_rules(

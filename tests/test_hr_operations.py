@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from mentorflow.cohorts.models import ReviewDecision
 from mentorflow.cohorts.states import CohortStatus as CohortState
 from mentorflow.hr import cohorts, mentorships
+from mentorflow.hr.audited import Actor
 from mentorflow.hr.errors import (
     Conflict,
     DidNotStart,
@@ -23,10 +24,20 @@ from mentorflow.hr.errors import (
     Refused,
 )
 from mentorflow.hr.reports import cohort_report
+from mentorflow.store.audit import list_audit
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 from tests.conftest import SmtpServer
 from tests.support.pairs import SIX_MONTHS_BIWEEKLY, settings_for, start_pair, worker_for
 from tests.test_cohort_launch import cohort_rows, program_file
+
+ANNA = Actor(who="anna@example.com", request_id="req-1")
+
+
+def trail(sessions) -> list[tuple[str, str, str, str, str]]:  # type: ignore[no-untyped-def]
+    """The audit log, oldest first: who, action, target, result, error code."""
+    with sessions() as session:
+        rows = list(reversed(list_audit(session)))
+    return [(r.actor, r.action, r.target, r.result, r.detail.get("code", "")) for r in rows]
 
 
 @pytest.fixture
@@ -59,7 +70,9 @@ async def test_launch_status_conflict_and_missing_cohorts(
     name = f"hr-{task_queue[-8:]}"
     settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
     async with worker_for(client, settings, task_queue):
-        launched = await cohorts.launch_cohort(sessions, client, task_queue, program, name)
+        launched = await cohorts.launch_cohort(
+            sessions, client, task_queue, program, name, actor=ANNA
+        )
         assert launched.workflow_id == f"cohort:{name}"
         assert launched.closes_at - launched.opens_at == timedelta(minutes=10)
         status = await cohorts.cohort_status(sessions, client, name)
@@ -67,23 +80,32 @@ async def test_launch_status_conflict_and_missing_cohorts(
         assert sum(status.review.applications.values()) == 0
 
         with pytest.raises(Conflict, match="exists already"):
-            await cohorts.launch_cohort(sessions, client, task_queue, program, name)
+            await cohorts.launch_cohort(sessions, client, task_queue, program, name, actor=ANNA)
         # A review while applications are open: the workflow's rule, one line.
         with pytest.raises(Refused) as refused:
-            await cohorts.review_cohort(client, name, ReviewDecision())
+            await cohorts.review_cohort(sessions, client, name, ReviewDecision(), actor=ANNA)
         assert refused.value.reasons and refused.value.code == "refused"
-        await cohorts.close_applications(client, name)
+        await cohorts.close_applications(sessions, client, name, actor=ANNA)
         await client.get_workflow_handle(launched.workflow_id).terminate("test over")
 
     with pytest.raises(NotFound, match="no cohort 'nobody': launch it first"):
         await cohorts.cohort_status(sessions, client, "nobody")
     with pytest.raises(NotFound):
-        await cohorts.close_applications(client, "nobody")
+        await cohorts.close_applications(sessions, client, "nobody", actor=ANNA)
     with pytest.raises(InvalidInput, match="nothing launched"):
         await cohorts.launch_cohort(
-            sessions, client, task_queue, program, "soon", closes_in="P99999999D"
+            sessions, client, task_queue, program, "soon", actor=ANNA, closes_in="P99999999D"
         )
     assert "soon" not in cohort_rows(sqlite_url)
+    # Every attempt is on record once, with how it ended; reads are not.
+    assert trail(sessions) == [
+        ("anna@example.com", "launch", f"cohort:{name}", "ok", ""),
+        ("anna@example.com", "launch", f"cohort:{name}", "refused", "conflict"),
+        ("anna@example.com", "approve", f"cohort:{name}", "refused", "refused"),
+        ("anna@example.com", "close", f"cohort:{name}", "ok", ""),
+        ("anna@example.com", "close", "cohort:nobody", "refused", "not_found"),
+        ("anna@example.com", "launch", "cohort:soon", "refused", "invalid"),
+    ]
 
 
 async def test_a_launch_no_worker_runs_is_withdrawn(
@@ -101,9 +123,13 @@ async def test_a_launch_no_worker_runs_is_withdrawn(
             task_queue,
             program,
             "idle",
+            actor=ANNA,
             confirm_within=timedelta(seconds=1),
         )
     assert "idle" not in cohort_rows(sqlite_url)
+    assert trail(sessions) == [
+        ("anna@example.com", "launch", "cohort:idle", "refused", "did_not_start")
+    ]
 
 
 async def test_hr_acts_on_a_pair_through_its_validated_updates(
@@ -118,22 +144,40 @@ async def test_hr_acts_on_a_pair_through_its_validated_updates(
     settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
     async with worker_for(client, settings, task_queue):
         handle = await start_pair(client, task_queue, SIX_MONTHS_BIWEEKLY, task_queue)
-        assert (await mentorships.pause(client, handle.id, "Parental leave")).message
+        assert (await mentorships.pause(sessions, client, handle.id, "Leave", actor=ANNA)).message
         with pytest.raises(Refused):
-            await mentorships.pause(client, handle.id)  # paused already
-        assert (await mentorships.resume(client, handle.id)).message
-        await mentorships.end_early(client, handle.id, "Moved teams")
+            await mentorships.pause(sessions, client, handle.id, actor=ANNA)  # paused already
+        assert (await mentorships.resume(sessions, client, handle.id, actor=ANNA)).message
+        await mentorships.end_early(sessions, client, handle.id, "Moved teams", actor=ANNA)
         snapshot = await mentorships.mentorship_snapshot(client, handle.id)
         assert snapshot.outcome is not None and snapshot.outcome.value == "ended_early"
         assert mentorships.stored_checkins(sessions, handle.id) == []
     with pytest.raises(NotFound, match="no mentorship 'mentorship:x:y:z'"):
         await mentorships.mentorship_snapshot(client, "mentorship:x:y:z")
+    assert [(action, result) for _, action, _, result, _ in trail(sessions)] == [
+        ("pause", "ok"),
+        ("pause", "refused"),
+        ("resume", "ok"),
+        ("end", "ok"),
+    ]
+    with sessions() as session:
+        (ended,) = list_audit(session, action="end")
+        assert ended.detail == {"reason": "Moved teams"} and ended.target == handle.id
 
 
 def test_a_report_names_what_is_wrong(sessions) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(NotFound, match="no cohort 'nobody'"):
-        cohort_report(sessions, "nobody", "json")
+        cohort_report(sessions, "nobody", "json", actor=ANNA)
     with pytest.raises(InvalidInput, match="choose one of html, csv, json"):
-        cohort_report(sessions, "nobody", "pdf")
+        cohort_report(sessions, "nobody", "pdf", actor=ANNA)
     with pytest.raises(InvalidInput, match="with the csv format"):
-        cohort_report(sessions, "nobody", "json", table="blockers")
+        cohort_report(sessions, "nobody", "json", table="blockers", actor=ANNA)
+    assert [(action, code) for _, action, _, _, code in trail(sessions)] == [
+        ("export", "not_found"),
+        ("export", "invalid"),
+        ("export", "invalid"),
+    ]
+
+
+def test_the_shell_actor_is_the_login_name() -> None:
+    assert Actor.shell().who.startswith("cli:") and len(Actor.shell().who) > 4

@@ -12,12 +12,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from mentorflow.applications.csv_import import ImportReport, submit_rows
+from mentorflow.applications.csv_import import ImportReport
 from mentorflow.cli.directory import print_problems as print_row_problems
 from mentorflow.cli.running import exit_after
 from mentorflow.cli.store import store_sessions
 from mentorflow.consoles import console, errors
-from mentorflow.hr.applications import check_applications
+from mentorflow.hr.applications import check_applications, submit_applications
+from mentorflow.hr.audited import Actor
 from mentorflow.settings import Settings, get_settings
 
 cohort_app = typer.Typer(help="Cohorts: applications, matching, approval.", no_args_is_help=True)
@@ -46,7 +47,16 @@ async def _import(settings: Settings, name: str, file: Path) -> int:
         program, report = check_applications(sessions, name, file)
         if report.rows:
             client = await connect(settings)  # unreachable: told by exit_after, nothing submitted
-            await submit_rows(client, settings.temporal_task_queue, name, program, report)
+            await submit_applications(
+                sessions,
+                client,
+                settings.temporal_task_queue,
+                name,
+                program,
+                report,
+                actor=Actor.shell(),
+                source=str(file),
+            )
     console.print(summary(report, name, str(file)))
     print_problems(report, str(file))
     if not report.ok:

@@ -24,6 +24,7 @@ from mentorflow.cohorts.models import (
 )
 from mentorflow.cohorts.review import STATE_LABELS, CohortReview
 from mentorflow.hr import cohorts as hr_cohorts
+from mentorflow.hr.audited import Actor
 from mentorflow.hr.errors import HrError, Refused
 from mentorflow.hr.reports import FORMATS, cohort_report
 from mentorflow.matching import MatchingResult
@@ -84,6 +85,7 @@ async def _launch(
             settings.temporal_task_queue,
             program,
             name,
+            actor=Actor.shell(),
             closes_in=closes_in,
             confirm_within=timedelta(seconds=confirm_within),
         )
@@ -198,7 +200,12 @@ def close(name: str = typer.Argument(help="The cohort.")) -> None:
     """Close applications now (instead of at the set time) and start matching."""
 
     async def main() -> int:
-        receipt = await hr_cohorts.close_applications(await _client(get_settings()), name)
+        settings = get_settings()
+        client = await _client(settings)
+        with store_sessions(settings) as sessions:
+            receipt = await hr_cohorts.close_applications(
+                sessions, client, name, actor=Actor.shell()
+            )
         console.print(receipt.message)
         return 0
 
@@ -230,9 +237,13 @@ def approve(
     decision = ReviewDecision(rerun=rerun, overrides=overrides)
 
     async def main() -> int:
-        client = await _client(get_settings())
+        settings = get_settings()
+        client = await _client(settings)
         try:
-            receipt = await hr_cohorts.review_cohort(client, name, decision)
+            with store_sessions(settings) as sessions:
+                receipt = await hr_cohorts.review_cohort(
+                    sessions, client, name, decision, actor=Actor.shell()
+                )
         except Refused as exc:
             print_hr_error(exc, refused="error")  # a forced pair the rules refuse
             return 1
@@ -275,7 +286,7 @@ def report(
         )
     try:
         with store_sessions(get_settings()) as sessions:
-            document = cohort_report(sessions, name, fmt, table)
+            document = cohort_report(sessions, name, fmt, table, actor=Actor.shell())
     except HrError as exc:
         print_hr_error(exc)
         raise typer.Exit(1) from None

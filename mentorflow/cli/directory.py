@@ -13,6 +13,7 @@ from mentorflow.cli.running import print_hr_error
 from mentorflow.cli.store import store_sessions
 from mentorflow.consoles import console, errors
 from mentorflow.directory import ImportReport, RowProblem
+from mentorflow.hr.audited import Actor
 from mentorflow.hr.directory import import_directory_file
 from mentorflow.hr.errors import HrError
 from mentorflow.settings import get_settings
@@ -40,7 +41,7 @@ def import_file(
     """
     try:
         with store_sessions(get_settings()) as sessions:
-            report = import_directory_file(sessions, file, dry_run=dry_run)
+            report = import_directory_file(sessions, file, actor=Actor.shell(), dry_run=dry_run)
     except HrError as exc:
         print_hr_error(exc)
         raise typer.Exit(1) from None

@@ -12,6 +12,7 @@ from rich.table import Table
 from mentorflow.cli.running import exit_after
 from mentorflow.cli.store import store_sessions
 from mentorflow.consoles import console, errors
+from mentorflow.hr.audited import Actor
 from mentorflow.hr.errors import StillRunning
 from mentorflow.hr.notices import list_notices, send_digest
 from mentorflow.settings import Settings, get_settings
@@ -66,7 +67,10 @@ async def _digest(settings: Settings, wait: float) -> int:
 
     client = await connect(settings)
     try:
-        result = await send_digest(client, settings.temporal_task_queue, wait=wait)
+        with store_sessions(settings) as sessions:
+            result = await send_digest(
+                sessions, client, settings.temporal_task_queue, actor=Actor.shell(), wait=wait
+            )
     except StillRunning as exc:
         errors.print(exc.message, soft_wrap=True)
         return 2

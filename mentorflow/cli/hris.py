@@ -13,6 +13,7 @@ from mentorflow.cli.store import store_sessions
 from mentorflow.cohorts.states import SyncStatus
 from mentorflow.consoles import console, errors
 from mentorflow.hr import hris as hr_hris
+from mentorflow.hr.audited import Actor
 from mentorflow.hr.errors import StillRunning
 from mentorflow.hris.models import SyncOutcome
 from mentorflow.settings import Settings, get_settings
@@ -50,9 +51,16 @@ async def _sync(
 
     client = await connect(settings)
     try:
-        outcome = await hr_hris.sync_now(
-            client, settings.temporal_task_queue, csv=csv, accept_leavers=accept_leavers, wait=wait
-        )
+        with store_sessions(settings) as sessions:
+            outcome = await hr_hris.sync_now(
+                sessions,
+                client,
+                settings.temporal_task_queue,
+                actor=Actor.shell(),
+                csv=csv,
+                accept_leavers=accept_leavers,
+                wait=wait,
+            )
     except StillRunning as exc:
         errors.print(exc.message, soft_wrap=True)
         return 2
@@ -105,7 +113,9 @@ def schedule() -> None:
 async def _schedule(settings: Settings) -> int:
     from mentorflow.temporal_client import connect
 
-    created = await hr_hris.schedule_sync(await connect(settings), settings)
+    client = await connect(settings)
+    with store_sessions(settings) as sessions:
+        created = await hr_hris.schedule_sync(sessions, client, settings, actor=Actor.shell())
     console.print(
         f"schedule hris-sync {'created' if created else 'updated'}: a {settings.hris_source} "
         f"sync every {settings.hris_sync_interval}"

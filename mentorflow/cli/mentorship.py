@@ -9,12 +9,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from mentorflow.cli.running import exit_after
 from mentorflow.cli.store import store_sessions
 from mentorflow.consoles import console, errors
 from mentorflow.hr import mentorships
+from mentorflow.hr.audited import Actor
 from mentorflow.models import ActionReceipt, MentorshipSnapshot
 from mentorflow.settings import get_settings
 from mentorflow.store.schema import CheckIn
@@ -31,9 +33,14 @@ async def _client() -> Client:
     return await connect(get_settings())
 
 
-def _act(action: Callable[[Client], Awaitable[ActionReceipt]]) -> None:
+Action = Callable[[sessionmaker[Session], Client], Awaitable[ActionReceipt]]
+
+
+def _act(action: Action) -> None:
     async def main() -> int:
-        receipt = await action(await _client())
+        client = await _client()
+        with store_sessions(get_settings()) as sessions:
+            receipt = await action(sessions, client)
         console.print(receipt.message)
         return 0
 
@@ -116,13 +123,13 @@ def pause(
     reason: str = typer.Option("", help="Shown to both participants."),
 ) -> None:
     """Pause the pair (leave): no check-ins go out and later dates move back."""
-    _act(lambda client: mentorships.pause(client, mentorship_id, reason))
+    _act(lambda s, c: mentorships.pause(s, c, mentorship_id, reason, actor=Actor.shell()))
 
 
 @mentorship_app.command("resume")
 def resume(mentorship_id: str = MentorshipId) -> None:
     """Resume a paused pair."""
-    _act(lambda client: mentorships.resume(client, mentorship_id))
+    _act(lambda s, c: mentorships.resume(s, c, mentorship_id, actor=Actor.shell()))
 
 
 @mentorship_app.command("end")
@@ -131,4 +138,4 @@ def end(
     reason: str = typer.Option(..., help="Why it ends; no fault is implied."),
 ) -> None:
     """End the mentorship early (no-fault); both participants are told kindly."""
-    _act(lambda client: mentorships.end_early(client, mentorship_id, reason))
+    _act(lambda s, c: mentorships.end_early(s, c, mentorship_id, reason, actor=Actor.shell()))

@@ -18,6 +18,8 @@ from mentorflow.applications.csv_import import (
     parse_applications,
     submit_rows,
 )
+from mentorflow.audit import AuditAction
+from mentorflow.hr.audited import Actor, audited
 from mentorflow.hr.errors import HrError, InvalidInput
 from mentorflow.program import ProgramConfig
 
@@ -39,12 +41,46 @@ def check_applications(
         raise HrError(f"database: {exc}") from exc
 
 
+async def submit_applications(
+    sessions: sessionmaker[Session],
+    client: Client,
+    task_queue: str,
+    cohort: str,
+    program: ProgramConfig,
+    report: ImportReport,
+    *,
+    actor: Actor,
+    source: str,
+) -> ImportReport:
+    """Submits the checked rows of ``source`` (each as the person's
+    ApplicationWorkflow); the report then says which were submitted and
+    which were duplicates."""
+    target = f"cohort:{cohort}"
+    async with audited(
+        sessions, actor, AuditAction.IMPORT_APPLICATIONS, target, source=source
+    ) as audit:
+        if report.rows:
+            await submit_rows(client, task_queue, cohort, program, report)
+        audit.detail |= {
+            "submitted": len(report.submitted),
+            "duplicates": len(report.duplicates),
+            "rejected": len(report.errors),
+        }
+        return report
+
+
 async def import_applications(
-    sessions: sessionmaker[Session], client: Client, task_queue: str, cohort: str, path: Path
+    sessions: sessionmaker[Session],
+    client: Client,
+    task_queue: str,
+    cohort: str,
+    path: Path,
+    *,
+    actor: Actor,
 ) -> ImportReport:
     """Checks the file, then submits its valid rows; the report says which
     were submitted, which were duplicates and which were rejected (by line)."""
     program, report = check_applications(sessions, cohort, path)
-    if report.rows:
-        await submit_rows(client, task_queue, cohort, program, report)
-    return report
+    return await submit_applications(
+        sessions, client, task_queue, cohort, program, report, actor=actor, source=str(path)
+    )

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from mentorflow.audit import AuditAction
 from mentorflow.cohorts.launch import CONFIRM_WITHIN, LaunchRefused, confirm_running, prepare_launch
 from mentorflow.cohorts.models import (
     CloseRequest,
@@ -20,6 +21,7 @@ from mentorflow.cohorts.models import (
 )
 from mentorflow.cohorts.review import CohortReview, read_review
 from mentorflow.hr import workflow_calls
+from mentorflow.hr.audited import Actor, audited
 from mentorflow.hr.errors import Conflict, DidNotStart, InvalidInput, ProgramProblems
 from mentorflow.models import ActionReceipt
 from mentorflow.program import ProgramConfig, load_program
@@ -62,6 +64,7 @@ async def launch_cohort(
     program: ProgramConfig,
     name: str,
     *,
+    actor: Actor,
     closes_in: str | None = None,
     confirm_within: timedelta = CONFIRM_WITHIN,
     now: datetime | None = None,
@@ -71,6 +74,23 @@ async def launch_cohort(
     stopped and its row withdrawn (``DidNotStart``), so the same name can be
     launched again. Connect ``client`` first: with Temporal down no row is
     left behind that would make the next attempt a ``Conflict``."""
+    target = f"cohort:{name}"
+    async with audited(sessions, actor, AuditAction.LAUNCH, target, program=program.program_name):
+        return await _launch(
+            sessions, client, task_queue, program, name, closes_in, confirm_within, now
+        )
+
+
+async def _launch(
+    sessions: sessionmaker[Session],
+    client: Client,
+    task_queue: str,
+    program: ProgramConfig,
+    name: str,
+    closes_in: str | None,
+    confirm_within: timedelta,
+    now: datetime | None,
+) -> LaunchedCohort:
     try:
         launch = prepare_launch(program, name, closes_in, now or datetime.now(UTC))
     except LaunchRefused as exc:
@@ -122,21 +142,42 @@ async def cohort_status(sessions: sessionmaker[Session], client: Client, name: s
     return CohortStatus(snapshot=snapshot, review=review)
 
 
-async def close_applications(client: Client, name: str) -> ActionReceipt:
+async def close_applications(
+    sessions: sessionmaker[Session], client: Client, name: str, *, actor: Actor
+) -> ActionReceipt:
     """Closes applications now (instead of at the set time); matching starts."""
-    return await workflow_calls.update(
-        client,
-        cohort_workflow_id(name),
-        "close_applications",
-        CloseRequest(),
-        missing=_missing(name),
-    )
+    async with audited(sessions, actor, AuditAction.CLOSE, f"cohort:{name}"):
+        return await workflow_calls.update(
+            client,
+            cohort_workflow_id(name),
+            "close_applications",
+            CloseRequest(),
+            missing=_missing(name),
+        )
 
 
-async def review_cohort(client: Client, name: str, decision: ReviewDecision) -> ActionReceipt:
+async def review_cohort(
+    sessions: sessionmaker[Session],
+    client: Client,
+    name: str,
+    decision: ReviewDecision,
+    *,
+    actor: Actor,
+) -> ActionReceipt:
     """Approves the proposal with HR's overrides, or asks for a re-run. A
     forced pair that breaks a hard rule without an override's reason is
-    ``Refused``, one line a pair."""
-    return await workflow_calls.update(
-        client, cohort_workflow_id(name), "review", decision, missing=_missing(name)
-    )
+    ``Refused``, one line a pair. The audit row lists every override."""
+    action = AuditAction.RERUN if decision.rerun else AuditAction.APPROVE
+    overrides = decision.overrides
+    detail = {
+        "drop": [f"{p.mentor_id}:{p.mentee_id}" for p in overrides.drop],
+        "force": [f"{p.mentor_id}:{p.mentee_id}" for p in overrides.force],
+        "rule_overrides": [
+            {"pair": f"{o.mentor_id}:{o.mentee_id}", "reason": o.reason}
+            for o in overrides.rule_overrides
+        ],
+    }
+    async with audited(sessions, actor, action, f"cohort:{name}", **detail):
+        return await workflow_calls.update(
+            client, cohort_workflow_id(name), "review", decision, missing=_missing(name)
+        )

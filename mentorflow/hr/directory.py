@@ -7,16 +7,28 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mentorflow.audit import AuditAction
 from mentorflow.directory import DirectoryFileError, ImportReport, import_directory
+from mentorflow.hr.audited import Actor, audited_sync
 from mentorflow.hr.errors import HrError, InvalidInput
 
 
 def import_directory_file(
-    sessions: sessionmaker[Session], path: Path, *, dry_run: bool = False
+    sessions: sessionmaker[Session], path: Path, *, actor: Actor, dry_run: bool = False
 ) -> ImportReport:
     """Imports (or re-imports) ``path`` in one transaction: bad rows are in the
-    report with their line, valid ones written; with ``dry_run`` nothing is.
-    A file that cannot be imported as a whole writes nothing (``InvalidInput``)."""
+    report with their line, valid ones written; with ``dry_run`` nothing is
+    (and nothing is audited: nothing happened). A file that cannot be
+    imported as a whole writes nothing (``InvalidInput``)."""
+    if dry_run:
+        return _import(sessions, path, dry_run=True)
+    with audited_sync(sessions, actor, AuditAction.IMPORT_DIRECTORY, str(path)) as audit:
+        report = _import(sessions, path, dry_run=False)
+        audit.detail |= {"rejected": len(report.errors), "warnings": len(report.warnings)}
+        return report
+
+
+def _import(sessions: sessionmaker[Session], path: Path, *, dry_run: bool) -> ImportReport:
     try:
         with sessions() as session, session.begin():
             report = import_directory(session, path)

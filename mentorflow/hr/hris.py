@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from mentorflow.audit import AuditAction
+from mentorflow.hr.audited import Actor, audited
 from mentorflow.hr.errors import InvalidInput, NotFound, StillRunning
 from mentorflow.hris.models import HrisSyncInput, SyncOutcome
 from mentorflow.settings import Settings
@@ -18,9 +20,11 @@ from mentorflow.store.schema import HrisSync
 
 
 async def sync_now(
+    sessions: sessionmaker[Session],
     client: Client,
     task_queue: str,
     *,
+    actor: Actor,
     csv: Path | None = None,
     accept_leavers: int = 0,
     wait: float = 600.0,
@@ -28,6 +32,16 @@ async def sync_now(
     """Runs a sync and returns what it did (or why it applied nothing: the
     mass-leaver guard, a source that cannot be read). ``csv`` is an export the
     worker reads instead of the configured HRIS."""
+    detail = {"csv": str(csv) if csv else None, "accept_leavers": accept_leavers}
+    async with audited(sessions, actor, AuditAction.SYNC, "directory", **detail) as audit:
+        outcome = await _sync(client, task_queue, csv, accept_leavers, wait)
+        audit.detail |= {"sync_id": outcome.sync_id, "status": outcome.status.value}
+        return outcome
+
+
+async def _sync(
+    client: Client, task_queue: str, csv: Path | None, accept_leavers: int, wait: float
+) -> SyncOutcome:
     csv_path = _worker_path(csv)
     sync_id = f"hris-sync-now-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
     handle = await client.start_workflow(
@@ -56,15 +70,19 @@ def _worker_path(csv: Path | None) -> str | None:
     return str(csv.resolve())
 
 
-async def schedule_sync(client: Client, settings: Settings) -> bool:
+async def schedule_sync(
+    sessions: sessionmaker[Session], client: Client, settings: Settings, *, actor: Actor
+) -> bool:
     """Creates (True) or updates the recurring sync from the settings."""
     from mentorflow.hris.schedule import ensure_sync_schedule
 
-    if settings.hris_source is None:
-        raise InvalidInput(
-            "no HRIS is configured: set MENTORFLOW_HRIS_SCIM_URL or MENTORFLOW_HRIS_CSV_PATH"
-        )
-    return await ensure_sync_schedule(client, settings)
+    every = str(settings.hris_sync_interval)
+    async with audited(sessions, actor, AuditAction.SCHEDULE_SYNC, "hris-sync", every=every):
+        if settings.hris_source is None:
+            raise InvalidInput(
+                "no HRIS is configured: set MENTORFLOW_HRIS_SCIM_URL or MENTORFLOW_HRIS_CSV_PATH"
+            )
+        return bool(await ensure_sync_schedule(client, settings))
 
 
 def sync_history(sessions: sessionmaker[Session], limit: int = 10) -> list[HrisSync]:

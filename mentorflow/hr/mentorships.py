@@ -10,7 +10,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from mentorflow.audit import AuditAction
 from mentorflow.hr import workflow_calls
+from mentorflow.hr.audited import Actor, audited
 from mentorflow.models import (
     ActionReceipt,
     EndRequest,
@@ -44,18 +46,39 @@ def stored_checkins(sessions: sessionmaker[Session], mentorship_id: str) -> list
         return sorted(mentorship.checkins, key=lambda c: c.number) if mentorship else []
 
 
-async def pause(client: Client, mentorship_id: str, reason: str = "") -> ActionReceipt:
+async def pause(
+    sessions: sessionmaker[Session],
+    client: Client,
+    mentorship_id: str,
+    reason: str = "",
+    *,
+    actor: Actor,
+) -> ActionReceipt:
     """No check-ins go out while paused, and later dates move back."""
-    return await _act(client, mentorship_id, "pause", PauseRequest(by=HR, reason=reason))
+    request = PauseRequest(by=HR, reason=reason)
+    async with audited(sessions, actor, AuditAction.PAUSE, mentorship_id, reason=reason):
+        return await _act(client, mentorship_id, "pause", request)
 
 
-async def resume(client: Client, mentorship_id: str) -> ActionReceipt:
-    return await _act(client, mentorship_id, "resume", ResumeRequest(by=HR))
+async def resume(
+    sessions: sessionmaker[Session], client: Client, mentorship_id: str, *, actor: Actor
+) -> ActionReceipt:
+    async with audited(sessions, actor, AuditAction.RESUME, mentorship_id):
+        return await _act(client, mentorship_id, "resume", ResumeRequest(by=HR))
 
 
-async def end_early(client: Client, mentorship_id: str, reason: str) -> ActionReceipt:
+async def end_early(
+    sessions: sessionmaker[Session],
+    client: Client,
+    mentorship_id: str,
+    reason: str,
+    *,
+    actor: Actor,
+) -> ActionReceipt:
     """No-fault: both participants are told kindly, HR in the day's digest."""
-    return await _act(client, mentorship_id, "end_early", EndRequest(by=HR, reason=reason))
+    request = EndRequest(by=HR, reason=reason)
+    async with audited(sessions, actor, AuditAction.END, mentorship_id, reason=reason):
+        return await _act(client, mentorship_id, "end_early", request)
 
 
 async def _act(client: Client, mentorship_id: str, update: str, payload: object) -> ActionReceipt:

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from mentorflow.audit import AuditAction
+from mentorflow.hr.audited import Actor, audited
 from mentorflow.hr.errors import StillRunning
 from mentorflow.notices.digest import pair_of
 from mentorflow.notices.models import HrDigestResult
@@ -37,9 +39,26 @@ def list_notices(
         ]
 
 
-async def send_digest(client: Client, task_queue: str, *, wait: float = 120.0) -> HrDigestResult:
+async def send_digest(
+    sessions: sessionmaker[Session],
+    client: Client,
+    task_queue: str,
+    *,
+    actor: Actor,
+    wait: float = 120.0,
+) -> HrDigestResult:
     """Today's digest now: one email per program and manager; a program whose
     digest went out today gets nothing more."""
+    async with audited(sessions, actor, AuditAction.SEND_DIGEST, "hr-digest") as audit:
+        result = await _send(client, task_queue, wait)
+        audit.detail |= {
+            "day": result.day.isoformat(),
+            "sent": sum(d.notices for d in result.digests if not d.already_sent),
+        }
+        return result
+
+
+async def _send(client: Client, task_queue: str, wait: float) -> HrDigestResult:
     try:
         return await asyncio.wait_for(send_digest_now(client, task_queue), timeout=wait)
     except TimeoutError as exc:
