@@ -128,7 +128,7 @@ async def test_a_launch_no_worker_runs_is_withdrawn(
         )
     assert "idle" not in cohort_rows(sqlite_url)
     assert trail(sessions) == [
-        ("anna@example.com", "launch", "cohort:idle", "refused", "did_not_start")
+        ("anna@example.com", "launch", "cohort:idle", "failed", "did_not_start")
     ]
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorflow.audit import AuditAction, AuditRecord, AuditResult
-from mentorflow.hr.errors import HrError, StillRunning
+from mentorflow.hr.errors import DidNotStart, HrError, StillRunning
 from mentorflow.store.audit import record_audit
 
 
@@ -48,7 +48,9 @@ def _result(exc: BaseException | None) -> tuple[AuditResult, dict[str, Any]]:
     if exc is None or isinstance(exc, StillRunning):
         return AuditResult.OK, {"still_running": True} if exc else {}
     if isinstance(exc, HrError):
-        failed = type(exc) is HrError
+        # Refused: the request was wrong or not allowed. Failed: it was fine
+        # and did not work (the store away, a cohort no worker ran).
+        failed = type(exc) in (HrError, DidNotStart)
         return (AuditResult.FAILED if failed else AuditResult.REFUSED), {
             "code": exc.code,
             "message": exc.message[:2000],
