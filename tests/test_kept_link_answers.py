@@ -56,7 +56,7 @@ from tests.support.pairs import (
 from tests.test_alumni_selection import add_cohort, add_directory, graduate
 from tests.test_alumni_selection import program as alumni_program
 from tests.test_alumni_selection import transaction as store
-from tests.test_alumni_workflow import GIL, Alumni, application_status
+from tests.test_alumni_workflow import GIL, GIL_AND_HIS_MENTOR, Alumni, application_status
 
 RECEIVED = "We have your answer"
 
@@ -177,7 +177,7 @@ async def test_an_alumni_acceptance_kept_before_the_expiry_counts_after_it(
     alums = Alumni(dev_env, settings, smtp_server, sqlite_url, task_queue)
 
     async with worker_for(dev_env.client, settings, task_queue):
-        assert await alums.invite(graduated) == 1
+        assert await alums.invite(graduated) == GIL_AND_HIS_MENTOR
         invitation = await alums.mail("Pay it forward")
         link = link_in(invitation, "/l/alumni/")
         await smtp_server.recorder.wait_for(
