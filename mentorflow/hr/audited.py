@@ -81,23 +81,6 @@ def _write(
         )
 
 
-@asynccontextmanager
-async def audited(
-    sessions: sessionmaker[Session],
-    actor: Actor,
-    action: AuditAction,
-    target: str,
-    **detail: Any,
-) -> AsyncIterator[Audit]:
-    audit = Audit(dict(detail))
-    try:
-        yield audit
-    except BaseException as exc:
-        _write(sessions, actor, action, target, audit, exc)
-        raise
-    _write(sessions, actor, action, target, audit, None)
-
-
 @contextmanager
 def audited_sync(
     sessions: sessionmaker[Session],
@@ -113,3 +96,16 @@ def audited_sync(
         _write(sessions, actor, action, target, audit, exc)
         raise
     _write(sessions, actor, action, target, audit, None)
+
+
+@asynccontextmanager
+async def audited(
+    sessions: sessionmaker[Session],
+    actor: Actor,
+    action: AuditAction,
+    target: str,
+    **detail: Any,
+) -> AsyncIterator[Audit]:
+    """``audited_sync`` around an operation that awaits."""
+    with audited_sync(sessions, actor, action, target, **detail) as audit:
+        yield audit
