@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from temporalio.client import WorkflowUpdateFailedError
 
 from mentorflow.alumni.models import (
     ANSWERED_OR_EXPIRED,
@@ -35,9 +34,9 @@ from mentorflow.web.errors import PageError, link_not_valid
 from mentorflow.web.participant.application_forms import CAPACITY_RANGE, REASON_MAX, split_list
 from mentorflow.web.participant.application_pages import participant
 from mentorflow.web.participant.forms import FormError, _build, _Reader
-from mentorflow.web.participant.kept_answers import is_kept, keep_for_delivery, received_page
-from mentorflow.web.participant.single_use import ALREADY_USED, refusal, single_use
-from mentorflow.web.participant.workflow_calls import execute_update, query
+from mentorflow.web.participant.kept_answers import is_kept, received_page, update_or_keep
+from mentorflow.web.participant.single_use import ALREADY_USED, single_use
+from mentorflow.web.participant.workflow_calls import query
 from mentorflow.web.templating import message_page, render
 
 router = APIRouter()
@@ -173,19 +172,20 @@ async def answer_invitation(
         except FormError as exc:
             snap = await _status(temporal, claims)
             return _form_page(request, templates, snap, me, 422, form, exc.errors)
-        try:
-            receipt = await execute_update(
-                temporal, claims.workflow_id, "answer", answer, claims.jti, invitation_gone
-            )
-        except WorkflowUpdateFailedError as exc:
-            return message_page(
-                request, templates, "We could not take this", refusal(exc), 409, "warning"
-            )
-        except PageError as exc:
-            if exc.status_code < 500:
-                raise
-            # Cannot be delivered now: kept, and delivered later as this update.
-            await keep_for_delivery(session, claims, form, received_at, use)
-            return received_page(request, templates)
+        receipt = await update_or_keep(
+            request,
+            templates,
+            session,
+            temporal,
+            claims,
+            use,
+            form,
+            received_at,
+            "answer",
+            answer,
+            invitation_gone,
+        )
+        if isinstance(receipt, HTMLResponse):
+            return receipt
         use.took_effect()
     return render(request, templates, "thanks.html", 200, receipt=receipt, me=me, partner=None)

@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from temporalio.client import WorkflowUpdateFailedError
 
 from mentorflow.applications.models import ApplicationSnapshot
 from mentorflow.cohorts.states import ApplicationStatus
@@ -33,7 +32,7 @@ from mentorflow.web.deps import (
     TemporalConnector,
     TemporalDep,
 )
-from mentorflow.web.errors import PageError, link_not_valid
+from mentorflow.web.errors import link_not_valid
 from mentorflow.web.participant import application_forms
 from mentorflow.web.participant.application_pages import (
     ApplicationView,
@@ -44,9 +43,8 @@ from mentorflow.web.participant.application_pages import (
     participant,
 )
 from mentorflow.web.participant.forms import FormError
-from mentorflow.web.participant.kept_answers import is_kept, keep_for_delivery, received_page
-from mentorflow.web.participant.single_use import ALREADY_USED, refusal, single_use
-from mentorflow.web.participant.workflow_calls import execute_update
+from mentorflow.web.participant.kept_answers import is_kept, received_page, update_or_keep
+from mentorflow.web.participant.single_use import ALREADY_USED, single_use
 from mentorflow.web.templating import message_page, render
 
 router = APIRouter()
@@ -156,25 +154,21 @@ async def _submit(
         except FormError as exc:
             _, view = await _view(session, temporal, claims)
             return _form_page(request, templates, purpose, view, me, 422, form, exc.errors)
-        try:
-            receipt = await execute_update(
-                temporal,
-                claims.workflow_id,
-                PAGES[purpose][1],
-                payload,
-                claims.jti,
-                application_gone,
-            )
-        except WorkflowUpdateFailedError as exc:
-            return message_page(
-                request, templates, "We could not take this", refusal(exc), 409, "warning"
-            )
-        except PageError as exc:
-            if exc.status_code < 500:
-                raise
-            # Cannot be delivered now: kept, and delivered later as this update.
-            await keep_for_delivery(session, claims, form, received_at, use)
-            return received_page(request, templates)
+        receipt = await update_or_keep(
+            request,
+            templates,
+            session,
+            temporal,
+            claims,
+            use,
+            form,
+            received_at,
+            PAGES[purpose][1],
+            payload,
+            application_gone,
+        )
+        if isinstance(receipt, HTMLResponse):
+            return receipt
         use.took_effect()
     return render(request, templates, "thanks.html", 200, receipt=receipt, me=me, partner=None)
 
