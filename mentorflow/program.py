@@ -209,6 +209,10 @@ class ProgramConfig(ProgramSettings):
     #: Further program managers who may run the program in the HR console
     #: (``program_manager_email`` is always one of them).
     managers: list[EmailAddress] = Field(default=[], max_length=50)
+    #: Whether the HR console shows what participants wrote (check-in notes,
+    #: challenges, wins, survey comments). Off by default: a pair's words stay
+    #: the pair's; ratings, outcomes and flags are always visible to HR.
+    hr_reads_answers: bool = False
     duration: Duration = _SETTINGS["duration"].default
     introduction_timeout: Duration = _SETTINGS["introduction_timeout"].default
     goals_timeout: Duration = _SETTINGS["goals_timeout"].default

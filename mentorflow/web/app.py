@@ -24,6 +24,7 @@ from mentorflow.web.auth.provider import IdentityProvider
 from mentorflow.web.auth.responses import install_auth_responses
 from mentorflow.web.auth.session import COOKIE_NAME, session_secret
 from mentorflow.web.console import programs as console_programs
+from mentorflow.web.console.actions import install_console_errors
 from mentorflow.web.deps import SettingsDep, TemplatesDep, TemporalConnector
 from mentorflow.web.errors import install_error_pages
 from mentorflow.web.participant import alumni as participant_alumni
@@ -94,6 +95,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.middleware("http")(assign_request_id)
     install_error_pages(app)
     install_auth_responses(app)
+    install_console_errors(app)
 
     @app.get("/", response_class=HTMLResponse)
     async def index(

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from mentorflow.web.api import cohorts
 from mentorflow.web.auth.responses import api_error, install_auth_responses
+from mentorflow.web.console.actions import install_api_errors
 
 API_PREFIX = "/api/v1"
 
@@ -45,6 +46,7 @@ def create_api(state: State) -> FastAPI:
     # One state for both: request.app is the API inside the mount.
     api.state = state
     install_auth_responses(api)
+    install_api_errors(api)
     api.add_exception_handler(HTTPException, _http_error)
     api.add_exception_handler(RequestValidationError, _invalid)
     api.include_router(cohorts.router)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from mentorflow.web.auth.guard import ApiError, NoAccess, SignInRequired
-from mentorflow.web.auth.session import csrf_token, signed_in
+from mentorflow.web.auth.session import csrf_token, signed_in, take_flash
 from mentorflow.web.templating import render
 
 
@@ -26,6 +26,7 @@ def console_page(
         status_code,
         hr_person=signed_in(request),
         csrf_token=csrf_token(request),
+        flash=take_flash(request),
         **ctx,
     )
 

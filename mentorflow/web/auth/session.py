@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 from starlette.requests import HTTPConnection
@@ -22,6 +22,9 @@ from mentorflow.web.auth.roles import HrPerson
 SESSION_KEY = "hr"
 NEXT_KEY = "hr_next"
 COOKIE_NAME = "mentorflow_hr"
+FLASH_KEY = "hr_flash"
+
+Tone = Literal["success", "warning", "error"]
 
 
 def session_secret(secret_key: str) -> str:
@@ -88,3 +91,15 @@ def safe_destination(value: object) -> str:
     ):
         return value
     return "/hr"
+
+
+def flash(request: HTTPConnection, message: str, tone: Tone = "success") -> None:
+    """A message for the next console page (Post/Redirect/Get)."""
+    request.session[FLASH_KEY] = {"message": message, "tone": tone}
+
+
+def take_flash(request: HTTPConnection) -> dict[str, str] | None:
+    if "session" not in request.scope:
+        return None
+    found = request.session.pop(FLASH_KEY, None)
+    return found if isinstance(found, dict) else None
