@@ -270,9 +270,11 @@ async def embedded_stack(settings: Settings, *, ui: bool = True) -> AsyncIterato
     async with contextlib.AsyncExitStack() as stack:
         embedded_issuer: str | None = None
         if not settings.oidc_issuer:
-            from mentorflow.devstack_identity import embedded_provider
+            from mentorflow.devstack_identity import embedded_provider, one_click_people
 
-            provider = stack.enter_context(embedded_provider(settings.oidc_dev_port))
+            provider = stack.enter_context(
+                embedded_provider(settings.oidc_dev_port, one_click_people(settings))
+            )
             settings = provider.configure(settings)
             embedded_issuer = provider.issuer
 

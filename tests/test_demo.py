@@ -486,3 +486,9 @@ def test_a_short_demo_cohort_runs_to_its_report(tmp_path: Path) -> None:
     assert "<svg" in html and "I moved to another team" in html  # charts, the early end
     assert "Cohort report: short-" in output
     assert "Graduates" in output and "2 of 3 pairs" in output
+    # It ends with where HR reads the cohort, and, not run in a terminal, ends
+    # on its own (the run above returned) instead of waiting for Ctrl-C.
+    ending = result.stdout.rstrip().splitlines()[-2:]
+    assert ending[0] == f"HR console: http://127.0.0.1:{web_port}/hr", result.stdout
+    assert "click rosa.delgado@northwind.example (the example program's manager)" in ending[1]
+    assert "Ctrl-C stops it" not in output

@@ -120,8 +120,12 @@ def demo(
     ),
     deadline: float = typer.Option(480.0, help="Give up after this many seconds."),
     ui: bool = typer.Option(True, "--ui/--no-ui", help="Serve the Temporal Web UI meanwhile."),
-    linger: bool = typer.Option(
-        False, "--linger", help="Keep the stack running after the summary, until Ctrl-C."
+    linger: bool | None = typer.Option(
+        None,
+        "--linger/--no-linger",
+        help="Keep the stack running after the summary, until Ctrl-C "
+        "[default: when run in a terminal].",
+        show_default=False,
     ),
 ) -> None:
     """Watch a whole cohort run in minutes, answered by simulated people.

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 from rich.console import Console, RenderableType
 from rich.live import Live
+from rich.markup import escape
 from temporalio.client import Client
 from temporalio.runtime import (
     LogForwardingConfig,
@@ -37,7 +38,8 @@ from mentorflow.demo.plan import DemoPlan
 from mentorflow.demo.records import DemoRecords
 from mentorflow.demo.report_view import report_view, write_html
 from mentorflow.demo.script import CohortScript
-from mentorflow.devstack import embedded_stack, stop_signals
+from mentorflow.devstack import Stack, embedded_stack, stop_signals
+from mentorflow.devstack_identity import sign_in_hint
 from mentorflow.settings import Settings
 
 #: Workflow id prefixes of a cohort's lifecycles: ``{kind}:{cohort}:…`` (alumni: cohort last).
@@ -114,7 +116,7 @@ async def run_demo(
     console: Console,
     deadline: float = 480.0,
     ui: bool = True,
-    linger: bool = False,
+    linger: bool | None = None,
 ) -> int:
     settings = demo_settings(settings)
     name = f"{plan.cohort_prefix}-{datetime.now():%Y%m%d-%H%M%S}"
@@ -170,14 +172,19 @@ async def run_demo(
         for problem in log.problems:
             console.print(f"[red]not accepted:[/] {problem}")
         code = verdict(console, script, failure, stopped=stop.is_set(), deadline=deadline)
-        if linger and not stop.is_set():
+        if not stop.is_set():
+            explore(console, stack)
+        if (is_attached(console) if linger is None else linger) and not stop.is_set():
             console.print(f"The stack keeps running for you to explore: {links}. Ctrl-C stops it.")
-            if stack.oidc_dev_issuer:
-                from mentorflow.devstack_identity import sign_in_hint
-
-                console.print(f"HR console: {sign_in_hint(stack.oidc_dev_issuer)}.", soft_wrap=True)
             await stop.wait()
     return code
+
+
+def explore(console: Console, stack: Stack) -> None:
+    """Where HR reads the cohort that just ran: the console, and how to sign in."""
+    console.print(f"[bold]HR console[/]: {stack.console_url}", soft_wrap=True)
+    if stack.oidc_dev_issuer:
+        console.print(f"  {escape(sign_in_hint(stack.oidc_dev_issuer))}.", soft_wrap=True)
 
 
 async def closing(
