@@ -24,8 +24,12 @@ demo: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/mentorflow dev
 
+# Four test processes: most tests wait on real servers and windows, not the CPU
+# (TEST_PROCESSES=0 runs them in one).
+TEST_PROCESSES ?= 4
+
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
