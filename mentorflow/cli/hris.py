@@ -80,20 +80,7 @@ def show_outcome(outcome: SyncOutcome) -> None:
     table = Table(title=f"Directory sync {outcome.sync_id} ({outcome.source})")
     table.add_column("change")
     table.add_column("count", justify="right")
-    effects = outcome.effects
-    for label, count in (
-        ("people in the HRIS", outcome.people),
-        ("joiners", outcome.joiners),
-        ("movers (department, manager, email, time zone, level)", outcome.movers),
-        ("other updates", outcome.updates - outcome.movers),
-        ("leavers", outcome.leaving),
-        ("returners", outcome.returners),
-        ("applications withdrawn", effects.applications_withdrawn),
-        ("mentorships ended (participant left)", effects.mentorships_ended),
-        ("mentees carried over to the next round", effects.mentees_waitlisted),
-        ("running pairs given new contact details", effects.contacts_updated),
-        ("pairs now in one reporting line (HR alerted)", len(outcome.reporting_line_alerts)),
-    ):
+    for label, count in outcome.changes():
         table.add_row(label, str(count))
     console.print(table)
     for leaver in outcome.leavers:

@@ -4,6 +4,7 @@ participant left), and the day's digest of it sent now."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,10 +20,16 @@ from mentorflow.store import hr_notices
 
 
 def list_notices(
-    sessions: sessionmaker[Session], *, cohort: str | None = None, limit: int = 200
+    sessions: sessionmaker[Session],
+    *,
+    cohort: str | None = None,
+    programs: Collection[str] | None = None,
+    limit: int = 200,
 ) -> list[dict[str, Any]]:
     """The notices, newest first, each with its pair and whether a digest has
-    carried it (JSON-ready)."""
+    carried it (JSON-ready); only those of ``programs`` when given."""
+    if programs is not None and not programs:
+        return []
     with sessions() as session:
         return [
             {
@@ -35,7 +42,9 @@ def list_notices(
                 "resolved_at": notice.resolved_at.isoformat() if notice.resolved_at else None,
                 **pair_of(notice),
             }
-            for notice in hr_notices.list_notices(session, cohort=cohort, limit=limit)
+            for notice in hr_notices.list_notices(
+                session, cohort=cohort, program_names=programs, limit=limit
+            )
         ]
 
 

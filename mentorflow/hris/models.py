@@ -110,6 +110,24 @@ class SyncOutcome(BaseModel):
     #: What reached the workflows once applied.
     effects: EffectsDone = EffectsDone()
 
+    def changes(self) -> list[tuple[str, int]]:
+        """What an applied sync did, one labelled count a line (the CLI's
+        table and the console's)."""
+        effects = self.effects
+        return [
+            ("people in the HRIS", self.people),
+            ("joiners", self.joiners),
+            ("movers (department, manager, email, time zone, level)", self.movers),
+            ("other updates", self.updates - self.movers),
+            ("leavers", self.leaving),
+            ("returners", self.returners),
+            ("applications withdrawn", effects.applications_withdrawn),
+            ("mentorships ended (participant left)", effects.mentorships_ended),
+            ("mentees carried over to the next round", effects.mentees_waitlisted),
+            ("running pairs given new contact details", effects.contacts_updated),
+            ("pairs now in one reporting line (HR alerted)", len(self.reporting_line_alerts)),
+        ]
+
 
 class EffectsRequest(BaseModel):
     outcome: SyncOutcome

@@ -10,7 +10,7 @@ Functions take a ``Session`` inside the caller's transaction and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -43,6 +43,7 @@ def list_notices(
     *,
     cohort: str | None = None,
     program_name: str | None = None,
+    program_names: Collection[str] | None = None,
     undigested: bool = False,
     limit: int | None = None,
 ) -> Sequence[HrNotice]:
@@ -55,6 +56,8 @@ def list_notices(
         query = query.where(HrNotice.cohort == cohort)
     if program_name is not None:
         query = query.where(HrNotice.program_name == program_name)
+    if program_names is not None:
+        query = query.where(HrNotice.program_name.in_(list(program_names)))
     if undigested:
         query = query.where(HrNotice.digested_at.is_(None))
     query = query.order_by(HrNotice.happened_at.desc(), HrNotice.id.desc()).limit(limit)

@@ -13,11 +13,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 from playwright.async_api import Page
 from sqlalchemy import select
+from temporalio.client import Client
 
 from mentorflow.devstack_identity import embedded_provider
 from mentorflow.directory import import_directory
@@ -134,11 +136,15 @@ class Console:
 
 
 @asynccontextmanager
-async def hr_console(tmp_path: Path, db_url: str) -> AsyncIterator[Console]:
+async def hr_console(
+    tmp_path: Path, db_url: str, client: Client | None = None, **settings: Any
+) -> AsyncIterator[Console]:
+    """The console over HTTP; with ``client`` its actions reach that Temporal
+    (a worker for ``settings["temporal_task_queue"]`` runs them)."""
     seed_programs(db_url)
     port = free_port()
     with embedded_provider(0) as provider:
-        settings = provider.configure(
+        configured = provider.configure(
             Settings(
                 var_dir=tmp_path,
                 database_url=db_url,
@@ -146,10 +152,11 @@ async def hr_console(tmp_path: Path, db_url: str) -> AsyncIterator[Console]:
                 base_url=f"http://127.0.0.1:{port}",
                 hr_admins=[ADA],
                 hr_admin_group=ADMIN_GROUP,
+                **settings,
             )
         )
-        async with serving(create_app(settings), port):
-            yield Console(settings, settings.base_url, provider.issuer, db_url)
+        async with serving(create_app(configured, client), port):
+            yield Console(configured, configured.base_url, provider.issuer, db_url)
 
 
 async def sign_in(page: Page, console: Console, email: str, start: str = "/hr") -> None:

@@ -91,6 +91,8 @@ def console_access(request: Request, session: SessionDep) -> Access:
             "No program names you as a manager and you are not an administrator. "
             "(A program counts here once a cohort of it is launched.)",
         )
+    # For the page's navigation (what this person may open).
+    request.state.access = access
     return access
 
 
@@ -128,6 +130,18 @@ def require_program(request: Request, session: Session, access: Access, program:
         return
     _refuse(request, session, access, f"program {program!r} is not in scope")
     message = f"The program {program!r} is not among the programs you manage."
+    if request.url.path.startswith("/api/"):
+        raise ApiError(403, "forbidden", message)
+    raise NoAccess(access.person, message)
+
+
+def require_administrator(request: Request, session: Session, access: Access) -> None:
+    """Refuses (and records) anyone but an HR administrator: the directory,
+    the HR system, the audit log, API keys."""
+    if access.administrator:
+        return
+    _refuse(request, session, access, "administrators only")
+    message = "Only an HR administrator may open this."
     if request.url.path.startswith("/api/"):
         raise ApiError(403, "forbidden", message)
     raise NoAccess(access.person, message)

@@ -27,6 +27,7 @@ def console_page(
         hr_person=signed_in(request),
         csrf_token=csrf_token(request),
         flash=take_flash(request),
+        hr_access=getattr(request.state, "access", None),
         **ctx,
     )
 
