@@ -36,11 +36,11 @@ FORM_SOURCE = "the form"
 
 def _status(value: str) -> ApplicationStatus | None:
     # An unknown filter value (an old bookmark) filters nothing out.
-    return ApplicationStatus(value) if value in ApplicationStatus else None
+    return ApplicationStatus(value) if value in set(ApplicationStatus) else None
 
 
 def _role(value: str) -> Role | None:
-    return Role(value) if value in Role else None
+    return Role(value) if value in set(Role) else None
 
 
 @router.get("/{name}/applications", response_class=HTMLResponse, include_in_schema=False)

@@ -56,7 +56,7 @@ def _page(
         request,
         templates,
         "hr/review.html",
-        name=name,
+        cohort_name=name,
         snapshot=status.snapshot,
         review=status.review,
         proposal=status.review.proposal,
