@@ -31,10 +31,15 @@ from tests.support.hr import ADA, ADMIN_GROUP, ANNA, Console, seed_programs
 from tests.support.pairs import settings_for, worker_for
 from tests.support.web import serving
 
-MORE_PEOPLE = """C3,cleo.coder@example.com,Cleo Coder,Analyst,Data,M1,Lisbon,Europe/Lisbon,2021-01-04,L2
-D4,dana.ops@example.com,Dana Ops,Principal Engineer,Security,,Berlin,Europe/Berlin,2014-02-03,L6
-E5,eve.ever@example.com,Eve Ever,Designer,Design,D4,Berlin,Europe/Berlin,2022-05-02,L3
-"""
+MORE_PEOPLE = "".join(
+    f"{row}\n"
+    for row in (
+        "C3,cleo.coder@example.com,Cleo Coder,Analyst,Data,M1,Lisbon,Europe/Lisbon,2021-01-04,L2",
+        "D4,dana.ops@example.com,Dana Ops,Principal Engineer,Security,,Berlin,Europe/Berlin,"
+        "2014-02-03,L6",
+        "E5,eve.ever@example.com,Eve Ever,Designer,Design,D4,Berlin,Europe/Berlin,2022-05-02,L3",
+    )
+)
 
 #: Program A as Anna's file names it.
 PROGRAM_FILE = f"""name: Engineering Mentoring
