@@ -49,15 +49,16 @@ def preview_review(
         problem = MatchingInput.model_validate(run.input)
         result = MatchingResult.model_validate(run.result)
     refusals = list(overrides.problems())
+    # In the approval's order: the hard rules, then the pairs and capacities.
+    try:
+        check_hard_rules(problem, overrides)
+    except OverrideError as exc:
+        refusals.extend(Refused(str(exc)).reasons)
     pairs: list[PairRef] = []
     try:
         pairs = final_pairs(problem, result, overrides)
     except OverrideError as exc:
         refusals.append(str(exc))
-    try:
-        check_hard_rules(problem, overrides)
-    except OverrideError as exc:
-        refusals.extend(Refused(str(exc)).reasons)
     return ReviewPreview(
         pairs=pairs if not refusals else [],
         forced=_verdicts(problem, overrides),
