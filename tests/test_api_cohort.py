@@ -205,3 +205,22 @@ async def test_ben_is_refused_annas_cohort_and_csrf_is_required(console: Console
         response = await anonymous.post(f"/api/v1/cohorts/{COHORT}/close")
         assert response.status_code in (401, 403)
     assert cohort_status(console.db_url, COHORT) == "open"
+
+
+def test_the_openapi_document_describes_the_cohort_routes(tmp_path: Path, sqlite_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from mentorflow.settings import Settings
+    from mentorflow.web import create_app
+
+    app = create_app(Settings(var_dir=tmp_path, database_url=sqlite_url, secret_key="s"))
+    paths = TestClient(app).get("/api/v1/openapi.json").json()["paths"]
+    assert {"get", "post"} <= set(paths["/programs/{name}/cohorts"])
+    assert set(paths["/cohorts/{name}/review"]) == {"get", "post"}
+    for path in ("/cohorts/{name}/close", "/cohorts/{name}/applications/import"):
+        assert {"401", "403", "503"} <= set(paths[path]["post"]["responses"])
+    approve = paths["/cohorts/{name}/review"]["post"]["responses"]
+    assert {"200", "409", "422"} <= set(approve)
+    assert (
+        "text/csv" in paths["/cohorts/{name}/applications/import"]["post"]["requestBody"]["content"]
+    )

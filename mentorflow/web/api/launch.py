@@ -1,4 +1,4 @@
-"""``POST /api/v1/programs/{program}/cohorts``: launch a cohort of a program,
+"""``POST /api/v1/programs/{name}/cohorts``: launch a cohort of a program,
 from the program file's YAML text or the file stored with its latest cohort."""
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ class LaunchRequest(BaseModel):
 
 
 @router.post(
-    "/programs/{program}/cohorts",
+    "/programs/{name}/cohorts",
     status_code=201,
     responses=documented(401, 403, 404, 409, 422, 503),
 )
 async def launch_cohort(
-    program: str,
+    name: str,
     body: LaunchRequest,
     request: Request,
     access: ApiAccess,
@@ -47,13 +47,13 @@ async def launch_cohort(
     a program they manage, from a file that still names them; a broken file
     is a 422 whose message has the ``file:line: problem`` lines."""
     if body.program_file is None:
-        require_program(request, session, access, program)
-        config = stored_program(store(request), program)
+        require_program(request, session, access, name)
+        config = stored_program(store(request), name)
     else:
         config = uploaded_program(body.program_file.encode(), body.filename)
-        if config.program_name != program:
+        if config.program_name != name:
             raise InvalidInput(
-                f"{body.filename} is the program {config.program_name!r}, not {program!r}"
+                f"{body.filename} is the program {config.program_name!r}, not {name!r}"
             )
     return await hr_cohorts.launch_cohort(
         store(request),
