@@ -224,3 +224,18 @@ def test_the_openapi_document_describes_the_cohort_routes(tmp_path: Path, sqlite
     assert (
         "text/csv" in paths["/cohorts/{name}/applications/import"]["post"]["requestBody"]["content"]
     )
+
+
+async def test_with_temporal_out_of_reach_the_api_answers_json(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    from tests.conftest import free_port
+    from tests.support.hr import hr_console
+
+    async with hr_console(tmp_path, sqlite_url) as console:
+        # Nothing listens on the configured Temporal address.
+        console.settings.temporal_address = f"127.0.0.1:{free_port()}"
+        async with await _api(console, ANNA) as api:
+            response = await api.post("/cohorts/eng-2027-spring/close")
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "unavailable"
