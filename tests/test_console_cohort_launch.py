@@ -83,6 +83,23 @@ async def test_launch_again_with_the_stored_file_and_what_a_manager_may_not(
     assert f"Cohort {AGAIN} of {PROGRAM_A} launched" in await page.inner_text("main")
     assert cohort_status(console.db_url, AGAIN) == "open"
 
+    # One application by hand: the checks of a CSV row.
+    await page.goto(f"{console.base_url}/hr/cohorts/{AGAIN}/applications")
+    await page.fill("#add-id", "Z0")
+    await page.check("input[name=role][value=mentee]")
+    await page.click("button:has-text('Add the application')")
+    assert "Z0 is not an active employee in the directory" in await page.inner_text("main")
+    await page.goto(f"{console.base_url}/hr/cohorts/{AGAIN}/applications")
+    await page.fill("#add-id", "B2")
+    await page.check("input[name=role][value=mentor]")
+    await page.fill("#add-capacity", "2")
+    await page.fill("#add-expertise", "Payments")
+    await page.fill("#add-languages", "English")
+    await page.click("button:has-text('Add the application')")
+    assert "submitted\t1" in await page.inner_text("main")
+    await page.goto(f"{console.base_url}/hr/cohorts/{AGAIN}/applications?q=B2")
+    assert "Bo Builder" in await page.inner_text("tbody")
+
     # The programs page links each cohort to its page.
     await page.goto(f"{console.base_url}/hr")
     await page.click(f"a:has-text('{AGAIN}')")
