@@ -4,6 +4,10 @@ cohort and the directory, the valid ones submitted as ApplicationWorkflows
 
 from __future__ import annotations
 
+import csv
+import io
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from mentorflow.applications.csv_import import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
     ApplicationsFileError,
     ImportReport,
     check_people,
@@ -23,12 +29,16 @@ from mentorflow.hr.audited import Actor, audited
 from mentorflow.hr.errors import HrError, InvalidInput
 from mentorflow.program import ProgramConfig
 
+#: An applications file of a few thousand rows is well under this.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
 
 def check_applications(
-    sessions: sessionmaker[Session], cohort: str, path: Path
+    sessions: sessionmaker[Session], cohort: str, path: Path, shown_as: str | None = None
 ) -> tuple[ProgramConfig, ImportReport]:
     """The open cohort's program and the file's rows, checked against it and
-    the directory; nothing submitted yet."""
+    the directory; nothing submitted yet. ``shown_as`` names the file in a
+    refusal (an upload's own name)."""
     try:
         with sessions() as session:
             program = open_cohort(session, cohort)
@@ -36,7 +46,7 @@ def check_applications(
             check_people(session, report)
             return program, report
     except ApplicationsFileError as exc:
-        raise InvalidInput(f"{path}: {exc}") from exc
+        raise InvalidInput(f"{shown_as or path}: {exc}") from exc
     except SQLAlchemyError as exc:
         raise HrError(f"database: {exc}") from exc
 
@@ -84,3 +94,28 @@ async def import_applications(
     return await submit_applications(
         sessions, client, task_queue, cohort, program, report, actor=actor, source=str(path)
     )
+
+
+def check_uploaded_applications(
+    sessions: sessionmaker[Session], cohort: str, data: bytes, filename: str
+) -> tuple[ProgramConfig, ImportReport]:
+    """``check_applications`` for a file uploaded through the console or the
+    API: saved to a private temporary file (so it is read, streamed and
+    refused exactly as the CLI reads a file), named by ``filename``."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"{filename}: larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
+    with tempfile.TemporaryDirectory(prefix="mentorflow-applications-") as folder:
+        path = Path(folder) / "applications.csv"
+        path.write_bytes(data)
+        return check_applications(sessions, cohort, path, shown_as=filename)
+
+
+def one_application_csv(fields: Mapping[str, str]) -> bytes:
+    """One application as a CSV of one row, so a single application added by
+    hand goes through the very checks an imported row does."""
+    columns = [c for c in COLUMNS if c in REQUIRED_COLUMNS or (fields.get(c) or "").strip()]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerow([(fields.get(c) or "").strip() for c in columns])
+    return out.getvalue().encode()

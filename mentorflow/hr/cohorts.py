@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +25,9 @@ from mentorflow.hr import workflow_calls
 from mentorflow.hr.audited import Actor, audited
 from mentorflow.hr.errors import Conflict, DidNotStart, InvalidInput, ProgramProblems
 from mentorflow.models import ActionReceipt
+
+if TYPE_CHECKING:
+    from mentorflow.hr.launching import Launcher
 from mentorflow.program import ProgramConfig, load_program
 from mentorflow.store import cohorts
 from mentorflow.yaml_source import SourceError
@@ -48,11 +52,12 @@ def _missing(name: str) -> str:
     return f"no cohort {name!r}: launch it first"
 
 
-def read_program(path: Path) -> ProgramConfig:
+def read_program(path: Path, shown_as: str | None = None) -> ProgramConfig:
     """A program file, or its problems (a missing file too) as
-    ``file:line: ...`` lines."""
+    ``file:line: ...`` lines; ``shown_as`` names the file in them (an
+    upload's own name rather than where it was saved)."""
     try:
-        return load_program(path)
+        return load_program(path, shown_as)
     except (SourceError, OSError) as exc:
         raise ProgramProblems(str(exc)) from exc
 
@@ -68,14 +73,20 @@ async def launch_cohort(
     closes_in: str | None = None,
     confirm_within: timedelta = CONFIRM_WITHIN,
     now: datetime | None = None,
+    launcher: Launcher | None = None,
 ) -> LaunchedCohort:
     """Launches ``name`` of ``program``: applications open now. Returns once a
     worker has run the cohort's first step; a cohort that cannot run is
     stopped and its row withdrawn (``DidNotStart``), so the same name can be
     launched again. Connect ``client`` first: with Temporal down no row is
-    left behind that would make the next attempt a ``Conflict``."""
+    left behind that would make the next attempt a ``Conflict``. With
+    ``launcher`` (the console, the API), their scope is checked first."""
     target = f"cohort:{name}"
     async with audited(sessions, actor, AuditAction.LAUNCH, target, program=program.program_name):
+        if launcher is not None:
+            from mentorflow.hr.launching import check_may_launch
+
+            check_may_launch(sessions, launcher, program)
         return await _launch(
             sessions, client, task_queue, program, name, closes_in, confirm_within, now
         )

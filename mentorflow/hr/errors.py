@@ -37,6 +37,13 @@ class ProgramProblems(InvalidInput):
     a line, as ``program check`` prints them."""
 
 
+class NotAllowed(HrError):
+    """The person may not do this (a program manager launching a program
+    that is not theirs); nothing was changed."""
+
+    code = "forbidden"
+
+
 class Refused(HrError):
     """The workflow's rules refused the request (a forced pair breaking a
     hard rule, pausing a closed pair); nothing was changed. One reason a

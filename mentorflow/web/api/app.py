@@ -9,9 +9,19 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 
-from mentorflow.web.api import cohorts, directory, hris, notices
+from mentorflow.web.api import (
+    applications,
+    cohort,
+    cohorts,
+    directory,
+    hris,
+    launch,
+    notices,
+    review,
+)
 from mentorflow.web.auth.responses import api_error, install_auth_responses
 from mentorflow.web.console.actions import install_api_errors
+from mentorflow.web.errors import PageError
 
 API_PREFIX = "/api/v1"
 
@@ -20,6 +30,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
     return api_error(exc.status_code, code, str(exc.detail))
+
+
+async def _page_error(request: Request, exc: Exception) -> JSONResponse:
+    # Temporal out of reach (``actions.temporal``): the API answers JSON too.
+    assert isinstance(exc, PageError)
+    code = "unavailable" if exc.status_code == 503 else "error"
+    return api_error(exc.status_code, code, exc.message)
 
 
 async def _invalid(request: Request, exc: Exception) -> JSONResponse:
@@ -49,8 +66,13 @@ def create_api(state: State) -> FastAPI:
     install_api_errors(api)
     api.add_exception_handler(HTTPException, _http_error)
     api.add_exception_handler(RequestValidationError, _invalid)
+    api.add_exception_handler(PageError, _page_error)
     api.include_router(cohorts.router)
     api.include_router(directory.router)
     api.include_router(hris.router)
     api.include_router(notices.router)
+    api.include_router(cohort.router)
+    api.include_router(launch.router)
+    api.include_router(applications.router)
+    api.include_router(review.router)
     return api

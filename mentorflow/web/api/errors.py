@@ -12,7 +12,7 @@ class ApiErrorBody(BaseModel):
     code: str
     #: For people.
     message: str
-    #: The engine's reasons, one a line, when it refused (code ``refused``).
+    #: One line a reason, when the engine refused (code ``refused``).
     reasons: list[str] | None = None
 
 
@@ -21,8 +21,8 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Not signed in, or the bearer token was not accepted",
         403: "Signed in without access to this (or a missing CSRF token)",
         404: "No such thing",
-        409: "It exists already, or the engine's rules refused it (reasons listed)",
-        422: "The input cannot be used as given; nothing was changed",
-        503: "Temporal cannot be reached, or what was started did not run",
+        409: "Refused by the cohort's rules, or it exists already (code refused, conflict)",
+        422: "The input cannot be used as given; nothing was changed (code invalid)",
+        503: "Temporal or a worker is not answering; nothing was changed",
     }
     return {s: {"model": ApiErrorBody, "description": described[s]} for s in statuses}

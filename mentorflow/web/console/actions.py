@@ -30,6 +30,7 @@ STATUS_OF_CODE = {
     "not_found": 404,
     "conflict": 409,
     "invalid": 422,
+    "forbidden": 403,
     "refused": 409,
     "did_not_start": 503,
     "still_running": 202,
