@@ -19,5 +19,8 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Not signed in, or the bearer token was not accepted",
         403: "Signed in without access to this (or a missing CSRF token)",
         404: "No such thing",
+        409: "Refused by the pair's rules (already paused, not at risk); nothing changed",
+        422: "The request is not valid (a missing reason); nothing changed",
+        503: "Temporal cannot be reached; nothing changed",
     }
     return {s: {"model": ApiErrorBody, "description": described[s]} for s in statuses}
