@@ -126,6 +126,11 @@ async def test_an_at_risk_pair_from_the_list_to_its_follow_up(
     await arrived(
         lab, lambda m: "mentorship_paused" in key_of(m) and MENTEE.email in str(m["To"]), 1
     )
+    for _ in range(100):  # the store follows the workflow a moment later
+        await page.reload()
+        if "paused" in await page.locator(".facts").inner_text():
+            break
+        await asyncio.sleep(0.05)
     assert "paused" in await page.locator(".facts").inner_text()
 
     # Resend: exactly one more copy of Eli's last email, however often posted.
