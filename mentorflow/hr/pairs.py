@@ -21,23 +21,20 @@ _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def program_of_pair(session: Session, mentorship_id: str) -> str:
-    """The program a pair belongs to, for the scope check."""
-    row = session.execute(
+    """The program a pair belongs to, for the scope check: ``""`` when there
+    is no such pair, so that only an administrator learns it does not exist."""
+    program = session.scalar(
         select(Cohort.program_name)
         .select_from(Mentorship)
-        .outerjoin(Cohort, Cohort.name == Mentorship.cohort)
+        .join(Cohort, Cohort.name == Mentorship.cohort)
         .where(Mentorship.id == mentorship_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"no mentorship {mentorship_id!r}")
-    return row[0] or ""
+    )
+    return program or ""
 
 
 def program_of_cohort(session: Session, cohort: str) -> str:
-    program = session.scalar(select(Cohort.program_name).where(Cohort.name == cohort))
-    if program is None:
-        raise NotFound(f"no cohort {cohort!r}")
-    return program
+    """As ``program_of_pair``, for a cohort."""
+    return session.scalar(select(Cohort.program_name).where(Cohort.name == cohort)) or ""
 
 
 def _sorted(rows: list[PairRow], sort: PairSort) -> list[PairRow]:
@@ -82,7 +79,8 @@ def cohort_pairs(
     only: PairFilter = PairFilter.ALL,
     sort: PairSort = PairSort.AT_RISK,
 ) -> list[PairRow]:
-    program_of_cohort(session, cohort)
+    if session.get(Cohort, cohort) is None:
+        raise NotFound(f"no cohort {cohort!r}")
     rows = [row for row in pair_rows(session, cohort=cohort) if _kept(row, only)]
     return _sorted(rows, sort)
 
