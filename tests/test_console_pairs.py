@@ -175,6 +175,9 @@ async def test_an_at_risk_pair_from_the_list_to_its_follow_up(
     assert ("pause", "ok") in actions and actions.count(("resend", "ok")) == 2
     await page.goto(lab.console.base_url + pair_url(handle.id))
     assert "At-risk flag followed up by " + ANNA in await page.locator("ol.timeline").inner_text()
+    assert SECRET not in await page.content()
+    await page.goto(lab.console.base_url + f"/hr/cohorts/{COHORT_A}/pairs")
+    assert SECRET not in await page.content()
 
     # The API says the same, and keeps the note private too.
     token = await lab.console.access_token(ANNA)
@@ -184,8 +187,12 @@ async def test_an_at_risk_pair_from_the_list_to_its_follow_up(
         pair = await http.get(f"/api/v1/mentorships/{handle.id}")
         assert pair.status_code == 200 and SECRET not in pair.text
         assert pair.json()["pair"]["paused"] is True
-        flags = (await http.get("/api/v1/at-risk")).json()
-        assert [r["id"] for r in flags["followed_up"]] == [handle.id] and flags["open"] == []
+        flags = await http.get("/api/v1/at-risk")
+        assert SECRET not in flags.text
+        assert [r["id"] for r in flags.json()["followed_up"]] == [handle.id]
+        assert flags.json()["open"] == []
+        listed = await http.get(f"/api/v1/cohorts/{COHORT_A}/pairs")
+        assert listed.status_code == 200 and SECRET not in listed.text
 
 
 async def test_a_manager_of_another_program_is_refused(
