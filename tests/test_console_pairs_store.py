@@ -142,3 +142,14 @@ def test_a_follow_up_belongs_to_one_streak(db_url: str) -> None:
         assert at_risk in [r.id for r in flags.open] and flags.followed_up == []
         assert flags.open[0].at_risk is not None
     engine.dispose()
+
+
+def test_the_value_trend_reads_as_text_and_a_small_line() -> None:
+    from mentorflow.settings import Settings
+    from mentorflow.web.templating import make_templates
+
+    templates = make_templates(Settings().templates_dir / "web")
+    macro = templates.env.get_template("hr/_pairs.html").module.trend  # type: ignore[attr-defined]
+    shown = str(macro([3, 4, 4]))
+    assert "3 → 4 → 4" in shown and "<polyline" in shown and "style=" not in shown
+    assert "<svg" not in str(macro([5])) and "no ratings yet" in str(macro([]))
