@@ -88,6 +88,8 @@ class EmailActivities:
                 mentorship_id=request.mentorship_id,
                 template=request.template,
                 to_address=request.to.email,
+                # Kept so HR can have this email sent again (``hr.mentorships``).
+                request=request.model_dump(mode="json"),
             )
         except outbox.OutboxConflict as exc:
             raise ApplicationError(str(exc), type="OutboxConflict", non_retryable=True) from exc

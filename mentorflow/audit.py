@@ -38,6 +38,8 @@ class AuditAction(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     END = "end"
+    RESEND = "resend"
+    FOLLOW_UP = "follow_up"
     SYNC = "sync"
     SCHEDULE_SYNC = "schedule_sync"
     SEND_DIGEST = "send_digest"

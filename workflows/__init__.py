@@ -6,6 +6,7 @@ from workflows.cohort import CohortWorkflow
 from workflows.hr_digest import HrDigestWorkflow
 from workflows.hris_sync import HrisSyncWorkflow
 from workflows.mentorship import MentorshipWorkflow
+from workflows.resend_email import ResendEmailWorkflow
 
 ALL_WORKFLOWS: list[type] = [
     MentorshipWorkflow,
@@ -14,6 +15,7 @@ ALL_WORKFLOWS: list[type] = [
     HrisSyncWorkflow,
     AlumniInvitationWorkflow,
     HrDigestWorkflow,
+    ResendEmailWorkflow,
 ]
 
 __all__ = [
@@ -24,4 +26,5 @@ __all__ = [
     "HrDigestWorkflow",
     "HrisSyncWorkflow",
     "MentorshipWorkflow",
+    "ResendEmailWorkflow",
 ]

@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -99,6 +100,7 @@ def claim(
     mentorship_id: str | None,
     template: str,
     to_address: str,
+    request: dict[str, Any] | None = None,
 ) -> OutboxEntry:
     """Insert the row for ``idempotency_key`` as pending, or return the existing one.
 
@@ -120,6 +122,7 @@ def claim(
                 attempts=0,
                 last_error="",
                 created_at=_now(),
+                request=request,
             )
             session.add(row)
             try:

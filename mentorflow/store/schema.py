@@ -281,6 +281,9 @@ class OutboxMessage(Base):
     #: older than the outbox's stale limit is taken over (its sender died).
     claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: The ``EmailRequest`` it was sent for (JSON), so HR can have the same
+    #: email sent again under a new key; None for mail sent before 0007.
+    request: Mapped[dict | None] = mapped_column(nullable=True)
 
 
 class ApplyLinkWindow(Base):
@@ -562,3 +565,19 @@ class AuditEntry(Base):
     # No CHECK on ``action``: the console's actions join the list without a
     # migration each; ``AuditRecord`` keeps the words to ``AuditAction``.
     __table_args__ = (CheckConstraint(_one_of("result", AuditResult), name="result"),)
+
+
+class AtRiskFollowUp(Base):
+    """HR followed up an at-risk flag: who, when, with what note. A flag is
+    one streak, named by the check-in that raised it, so a new streak of the
+    same pair is a new flag to follow up."""
+
+    __tablename__ = "at_risk_follow_ups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mentorship_id: Mapped[str] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    #: The check-in whose close made the pair at risk (the streak's flag).
+    flag_checkin: Mapped[int] = mapped_column(Integer)
+    by: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(Text, default="")

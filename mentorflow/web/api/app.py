@@ -17,6 +17,7 @@ from mentorflow.web.api import (
     hris,
     launch,
     notices,
+    pairs,
     review,
 )
 from mentorflow.web.auth.responses import api_error, install_auth_responses
@@ -75,4 +76,5 @@ def create_api(state: State) -> FastAPI:
     api.include_router(launch.router)
     api.include_router(applications.router)
     api.include_router(review.router)
+    api.include_router(pairs.router)
     return api

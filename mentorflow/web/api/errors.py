@@ -21,7 +21,7 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Not signed in, or the bearer token was not accepted",
         403: "Signed in without access to this (or a missing CSRF token)",
         404: "No such thing",
-        409: "Refused by the cohort's rules, or it exists already (code refused, conflict)",
+        409: "Refused by the rules, or it exists already (code refused, conflict); nothing changed",
         422: "The input cannot be used as given; nothing was changed (code invalid)",
         503: "Temporal or a worker is not answering; nothing was changed",
     }
