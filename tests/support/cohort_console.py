@@ -20,16 +20,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.cohorts.review import application_counts
 from mentorflow.cohorts.states import ApplicationStatus
-from mentorflow.devstack_identity import embedded_provider
 from mentorflow.directory import import_directory
 from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker
-from mentorflow.web import create_app
-from tests.conftest import free_port
 from tests.support.applications import DIRECTORY
-from tests.support.hr import ADA, ADMIN_GROUP, ANNA, Console, seed_programs
-from tests.support.pairs import settings_for, worker_for
-from tests.support.web import serving
+from tests.support.hr import ANNA, Console, hr_console, worker_settings
+from tests.support.pairs import worker_for
 
 MORE_PEOPLE = "".join(
     f"{row}\n"
@@ -79,27 +75,14 @@ def seed_cohort_people(db_url: str) -> None:
 async def cohort_console(
     tmp_path: Path, db_url: str, env: WorkflowEnvironment, smtp_port: int, task_queue: str
 ) -> AsyncIterator[Console]:
-    seed_programs(db_url)
     seed_cohort_people(db_url)
-    port = free_port()
-    base = settings_for(tmp_path, db_url, smtp_port).model_copy(
-        update={"temporal_task_queue": task_queue}
-    )
-    with embedded_provider(0) as provider:
-        settings = provider.configure(
-            base.model_copy(
-                update={
-                    "base_url": f"http://127.0.0.1:{port}",
-                    "hr_admins": [ADA],
-                    "hr_admin_group": ADMIN_GROUP,
-                }
-            )
-        )
-        async with (
-            worker_for(env.client, settings, task_queue),
-            serving(create_app(settings, env.client), port),
-        ):
-            yield Console(settings, settings.base_url, provider.issuer, db_url)
+    async with (
+        hr_console(
+            tmp_path, db_url, env.client, **worker_settings(smtp_port, task_queue)
+        ) as console,
+        worker_for(env.client, console.settings, task_queue),
+    ):
+        yield console
 
 
 def counts(db_url: str, cohort: str) -> dict[ApplicationStatus, int]:

@@ -135,6 +135,17 @@ class Console:
             return str(token.json()["access_token"])
 
 
+def worker_settings(smtp_port: int, task_queue: str) -> dict[str, Any]:
+    """What ``hr_console`` needs besides for its actions to reach a worker on
+    ``task_queue`` that sends mail to the SMTP server on ``smtp_port``."""
+    return {
+        "temporal_task_queue": task_queue,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        "mail_from": "mentorflow <mentorflow@example.com>",
+    }
+
+
 @asynccontextmanager
 async def hr_console(
     tmp_path: Path, db_url: str, client: Client | None = None, **settings: Any

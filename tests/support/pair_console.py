@@ -14,25 +14,21 @@ from pathlib import Path
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.devstack_identity import embedded_provider
 from mentorflow.models import CheckInAnswer, MeetingStatus, MentorshipSnapshot, ProgramSettings
 from mentorflow.program import ProgramConfig
 from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker
-from mentorflow.web import create_app
-from tests.conftest import SmtpServer, free_port
-from tests.support.hr import ADA, ANNA, COHORT_A, PROGRAM_A, Console, seed_programs
+from tests.conftest import SmtpServer
+from tests.support.hr import ANNA, COHORT_A, PROGRAM_A, Console, hr_console, worker_settings
 from tests.support.pairs import (
     MENTEE,
     MENTOR,
     agree_goals,
     introduce,
-    settings_for,
     snapshot,
     start_pair,
     worker_for,
 )
-from tests.support.web import serving
 from workflows.mentorship import MentorshipWorkflow
 
 #: A program A cohort whose file lets HR read what pairs write.
@@ -70,24 +66,14 @@ def _seed_open_book_cohort(db_url: str) -> None:
 async def pair_console(
     tmp_path: Path, db_url: str, env: WorkflowEnvironment, smtp: SmtpServer, task_queue: str
 ) -> AsyncIterator[PairConsole]:
-    seed_programs(db_url)
-    _seed_open_book_cohort(db_url)
-    port = free_port()
-    base = settings_for(tmp_path, db_url, smtp.port).model_copy(
-        update={
-            "temporal_task_queue": task_queue,
-            "base_url": f"http://127.0.0.1:{port}",
-            "hr_admins": [ADA],
-        }
-    )
-    with embedded_provider(0) as provider:
-        settings = provider.configure(base)
-        async with (
-            worker_for(env.client, settings, task_queue),
-            serving(create_app(settings, env.client), port),
-        ):
-            console = Console(settings, settings.base_url, provider.issuer, db_url)
-            yield PairConsole(console, env, smtp, task_queue)
+    async with (
+        hr_console(
+            tmp_path, db_url, env.client, **worker_settings(smtp.port, task_queue)
+        ) as console,
+        worker_for(env.client, console.settings, task_queue),
+    ):
+        _seed_open_book_cohort(db_url)
+        yield PairConsole(console, env, smtp, task_queue)
 
 
 def the_mentee_writes(number: int) -> CheckInAnswer:
