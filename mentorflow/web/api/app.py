@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 
-from mentorflow.web.api import cohorts
+from mentorflow.web.api import audit_log, cohort_insights, cohorts, people, programs
 from mentorflow.web.auth.responses import api_error, install_auth_responses
 from mentorflow.web.console.actions import install_api_errors
 
@@ -50,4 +50,8 @@ def create_api(state: State) -> FastAPI:
     api.add_exception_handler(HTTPException, _http_error)
     api.add_exception_handler(RequestValidationError, _invalid)
     api.include_router(cohorts.router)
+    api.include_router(cohort_insights.router)
+    api.include_router(programs.router)
+    api.include_router(people.router)
+    api.include_router(audit_log.router)
     return api

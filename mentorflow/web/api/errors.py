@@ -19,5 +19,6 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Not signed in, or the bearer token was not accepted",
         403: "Signed in without access to this (or a missing CSRF token)",
         404: "No such thing",
+        422: "The request is not valid (a parameter out of range)",
     }
     return {s: {"model": ApiErrorBody, "description": described[s]} for s in statuses}

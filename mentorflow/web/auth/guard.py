@@ -133,5 +133,16 @@ def require_program(request: Request, session: Session, access: Access, program:
     raise NoAccess(access.person, message)
 
 
+def require_administrator(request: Request, session: Session, access: Access) -> None:
+    """Refuses (and records) anyone but an administrator."""
+    if access.administrator:
+        return
+    _refuse(request, session, access, "administrators only")
+    message = "Only HR administrators may see this."
+    if request.url.path.startswith("/api/"):
+        raise ApiError(403, "forbidden", message)
+    raise NoAccess(access.person, message)
+
+
 ConsoleAccess = Annotated[Access, Depends(console_access)]
 ApiAccess = Annotated[Access, Depends(api_access)]
