@@ -31,6 +31,9 @@ class Figures(BaseModel):
     #: People in the cohort's pairs (someone in two cohorts counts in each).
     participants: int = 0
     eligible_mentees: int = 0
+    #: Of the eligible mentees, those in a pair: the match rate's numerator.
+    eligible_matched: int = 0
+    #: Mentees in the cohort's pairs.
     matched_mentees: int = 0
     pairs: int = 0
     checkins_sent: int = 0
@@ -44,7 +47,7 @@ class Figures(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def match_rate(self) -> float | None:
-        return ratio(self.matched_mentees, self.eligible_mentees)
+        return ratio(self.eligible_matched, self.eligible_mentees)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -72,8 +75,20 @@ def cohort_figures(session: Session, cohorts: Collection[str]) -> dict[str, Figu
     found = {name: Figures() for name in names}
     if not names:
         return found
-    for cohort, count in session.execute(
-        select(Application.cohort, func.count(func.distinct(Application.employee_id)))
+    paired = (
+        select(Mentorship.id)
+        .where(
+            Mentorship.cohort == Application.cohort,
+            Mentorship.mentee_id == Application.employee_id,
+        )
+        .exists()
+    )
+    for cohort, count, matched in session.execute(
+        select(
+            Application.cohort,
+            func.count(func.distinct(Application.employee_id)),
+            func.count(func.distinct(case((paired, Application.employee_id)))),
+        )
         .where(
             Application.cohort.in_(names),
             Application.role == Role.MENTEE.value,
@@ -81,7 +96,7 @@ def cohort_figures(session: Session, cohorts: Collection[str]) -> dict[str, Figu
         )
         .group_by(Application.cohort)
     ):
-        found[cohort].eligible_mentees = count
+        found[cohort].eligible_mentees, found[cohort].eligible_matched = count, matched
     early = [o.value for o in EARLY]
     for cohort, pairs, mentees, graduates, early_ends in session.execute(
         select(

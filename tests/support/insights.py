@@ -151,7 +151,11 @@ def seed_insights(db_url: str) -> None:
                 (
                     HAL,
                     2,
-                    {"challenges": "Deadline after deadline", "upcoming_decisions": "Stay or go"},
+                    {
+                        "challenges": "Deadline after deadline",
+                        "upcoming_decisions": "Stay or go",
+                        "blockers": "Waiting on access",
+                    },
                 )
             ],
         )
