@@ -38,7 +38,12 @@ def export_audit(
 ) -> str:
     """The rows ``where`` picks, newest first, as ``csv`` or ``json``."""
     with audited_sync(
-        sessions, actor, AuditAction.EXPORT, "audit", format=fmt, **where.model_dump(mode="json")
+        sessions,
+        actor,
+        AuditAction.EXPORT,
+        "audit",
+        format=fmt,
+        filter=where.model_dump(mode="json", exclude_none=True),
     ) as audit:
         if fmt not in FORMATS:
             raise InvalidInput(f"{fmt!r}: choose one of {', '.join(FORMATS)}")
