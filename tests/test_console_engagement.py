@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser
 
+from mentorflow.store.db import make_engine, make_sessionmaker
+from mentorflow.store.schema import Cohort
 from tests.support.console_reads import api_as, console_with_pairs, plain_context
 from tests.support.hr import ADA, ANNA, BEN, COHORT_A, Console, sign_in
 from tests.support.insights import HOSTILE_NAME, INTRODUCTION, PRIVATE_TEXT
@@ -99,3 +101,34 @@ async def test_scope_and_the_api(console: Console) -> None:
     async with api_as(console, ADA) as ada:
         assert (await ada.get("/cohorts/no-such-cohort/network")).status_code == 404
         assert (await ada.get("/programs")).json()["all_programs"]["participants"] == 5
+
+
+async def test_the_words_show_when_the_program_lets_hr_read_them(
+    console: Console, browser: Browser
+) -> None:
+    engine = make_engine(console.db_url)
+    with make_sessionmaker(engine).begin() as session:
+        cohort = session.get(Cohort, COHORT_A)
+        assert cohort is not None
+        cohort.program = {**cohort.program, "hr_reads_answers": True}
+    engine.dispose()
+    async with plain_context(browser) as context:
+        page = await context.new_page()
+        await sign_in(page, console, ANNA, start=f"/hr/cohorts/{COHORT_A}/network")
+        written = await page.inner_text("table:has-text('Check-in') >> nth=-1")
+        assert PRIVATE_TEXT in written and INTRODUCTION in written
+
+
+async def test_the_openapi_document_describes_the_reads(console: Console) -> None:
+    async with api_as(console, ADA) as ada:
+        paths = (await ada.get("/openapi.json")).json()["paths"]
+    for path in (
+        "/programs",
+        "/people",
+        "/people/{employee_id}",
+        "/cohorts/{name}/network",
+        "/cohorts/{name}/engagement",
+        "/cohorts/{name}/report",
+        "/audit",
+    ):
+        assert "403" in paths[path]["get"]["responses"], path
