@@ -132,3 +132,17 @@ async def test_the_openapi_document_describes_the_reads(console: Console) -> Non
         "/audit",
     ):
         assert "403" in paths[path]["get"]["responses"], path
+
+
+async def test_the_html_report_opens_styled_under_the_policy(
+    console: Console, browser: Browser
+) -> None:
+    async with plain_context(browser) as context:
+        page = await context.new_page()
+        await sign_in(page, console, ANNA, start=f"/hr/cohorts/{COHORT_A}/engagement")
+        refused: list[str] = []
+        page.on("console", lambda message: refused.append(message.text))
+        async with page.expect_navigation():
+            await page.click("a:has-text('HTML')")
+        assert COHORT_A in await page.inner_text("body")
+        assert not [m for m in refused if "Content Security Policy" in m], refused

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
@@ -18,8 +21,22 @@ from mentorflow.web.auth.responses import console_page
 from mentorflow.web.cohort_scope import cohort_in_scope, hr_reads_answers
 from mentorflow.web.console.actions import actor
 from mentorflow.web.deps import SessionDep, TemplatesDep
+from mentorflow.web.security_headers import CONTENT_SECURITY_POLICY
 
 router = APIRouter(prefix="/hr/cohorts", dependencies=[Depends(csrf_protected)])
+
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+
+
+def _report_policy(document: str) -> str:
+    """The HTML report is self-contained (its styles inline, so it opens
+    offline): allow exactly its own style blocks, by hash, and nothing else."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+        for css in _STYLE.findall(document)
+    )
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {hashes}")
+
 
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -84,6 +101,8 @@ async def report(
     )
     suffix = f"-{table}" if table else ""
     headers = {}
-    if format != "html":
+    if format == "html":
+        headers["Content-Security-Policy"] = _report_policy(document)
+    else:
         headers["Content-Disposition"] = f'attachment; filename="{name}{suffix}.{format}"'
     return Response(document, media_type=MEDIA_TYPES[format], headers=headers)
