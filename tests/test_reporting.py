@@ -8,13 +8,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from mentorflow.report import build_report
 from mentorflow.reporting.engagement import cohort_engagement
+from mentorflow.reporting.figures import cohort_figures
 from mentorflow.reporting.network import cohort_network
 from mentorflow.reporting.people import person_history, search_people
 from mentorflow.reporting.programs import rollup
 from mentorflow.store.db import make_engine, make_sessionmaker
+from tests.support.answers import COHORT as ANSWERS_COHORT
+from tests.support.answers import cohort_with_answers
 from tests.support.hr import COHORT_A, COHORT_B, PROGRAM_A, PROGRAM_B, seed_programs
 from tests.support.insights import (
     INTRODUCTION,
@@ -101,3 +106,31 @@ def test_engagement_per_week(session: Session) -> None:
         (2, 2, 2, 1, 3.67, 0),
         (3, 2, 1, 1, 3.0, 1),  # Hal: not met, then missed
     ]
+
+
+def test_the_network_and_the_report_count_alike(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            cohort_with_answers(session)
+            report = build_report(session, ANSWERS_COHORT, datetime.now(UTC))
+            network = cohort_network(session, ANSWERS_COHORT, shows_text=False)
+    finally:
+        engine.dispose()
+    assert network.introductions == report.checkins_with_introductions == 2
+    assert network.decisions == report.checkins_with_decisions
+    assert network.challenges == report.checkins_with_blockers  # no challenges there
+
+
+def test_the_rollup_asks_the_store_a_fixed_number_of_times(session: Session) -> None:
+    """Five grouped queries for the figures, whatever the number of cohorts."""
+    statements: list[str] = []
+    engine = session.get_bind()
+    listen = event.listens_for(engine, "before_cursor_execute")
+    listen(lambda *args: statements.append(args[2]))
+    one = len(statements)
+    cohort_figures(session, [COHORT_A])
+    per_one = len(statements) - one
+    mark = len(statements)
+    cohort_figures(session, [COHORT_A, COHORT_B, *(f"missing-{n}" for n in range(50))])
+    assert len(statements) - mark == per_one == 5

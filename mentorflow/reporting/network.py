@@ -5,7 +5,7 @@ only when the program lets HR read answers (``hr_reads_answers``)."""
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -143,13 +143,14 @@ class Network(BaseModel):
     cohort: str
     pairs: int
     answers: int
-    #: Answers in which a mentor named introductions they made, and the pairs.
+    #: Check-ins (not answers: both people naming one counts once) in which an
+    #: introduction was named, as the cohort report counts them, and the pairs.
     introductions: int
     pairs_with_introductions: int
-    #: Answers naming an upcoming decision, and the pairs.
+    #: Check-ins naming an upcoming decision, and the pairs.
     decisions: int
     pairs_with_decisions: int
-    #: Answers naming a challenge or a blocker, and the pairs.
+    #: Check-ins naming a challenge or a blocker, and the pairs.
     challenges: int
     pairs_with_challenges: int
     themes: list[Theme]
@@ -164,27 +165,27 @@ def _words(text: str) -> set[str]:
 
 def cohort_network(session: Session, cohort: str, shows_text: bool) -> Network:
     rows = session.execute(
-        select(CheckInResponse, CheckIn.number, Mentorship.id, Mentorship.mentor_id)
+        select(CheckInResponse, CheckIn.number, Mentorship.id)
         .join(CheckIn, CheckInResponse.checkin_id == CheckIn.id)
         .join(Mentorship, CheckIn.mentorship_id == Mentorship.id)
         .where(Mentorship.cohort == cohort)
         .order_by(CheckInResponse.submitted_at, CheckInResponse.id)
     ).all()
     pairs = len(session.scalars(select(Mentorship.id).where(Mentorship.cohort == cohort)).all())
-    counts: Counter[str] = Counter()
+    named_in: defaultdict[str, set[int]] = defaultdict(set)
     named_by: defaultdict[str, set[str]] = defaultdict(set)
     theme_pairs: defaultdict[str, set[str]] = defaultdict(set)
     written: list[Written] = []
-    for answer, number, pair, mentor in rows:
+    for answer, number, pair in rows:
         fields = {
-            # Introductions are the mentor's: widening the mentee's network.
-            "introductions": answer.introductions if answer.participant_id == mentor else "",
+            # Either side may name one: the mentor who made it, the mentee who met them.
+            "introductions": answer.introductions,
             "decisions": answer.upcoming_decisions,
             "challenges": f"{answer.challenges}\n{answer.blockers}",
         }
         for kind, text in fields.items():
             if text.strip():
-                counts[kind] += 1
+                named_in[kind].add(answer.checkin_id)
                 named_by[kind].add(pair)
         for word in _words(fields["challenges"]):
             theme_pairs[word].add(pair)
@@ -210,11 +211,11 @@ def cohort_network(session: Session, cohort: str, shows_text: bool) -> Network:
         cohort=cohort,
         pairs=pairs,
         answers=len(rows),
-        introductions=counts["introductions"],
+        introductions=len(named_in["introductions"]),
         pairs_with_introductions=len(named_by["introductions"]),
-        decisions=counts["decisions"],
+        decisions=len(named_in["decisions"]),
         pairs_with_decisions=len(named_by["decisions"]),
-        challenges=counts["challenges"],
+        challenges=len(named_in["challenges"]),
         pairs_with_challenges=len(named_by["challenges"]),
         themes=themes,
         shows_text=shows_text,
