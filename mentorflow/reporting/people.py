@@ -100,13 +100,13 @@ def person_history(
     if person is None:
         return None
     manager = session.get(Person, person.manager_id) if person.manager_id else None
-    scope = (lambda column: column.in_(list(programs))) if programs is not None else None
-    applied = select(Application, Cohort.program_name).join(
-        Cohort, Application.cohort == Cohort.name
+    applied = (
+        select(Application, Cohort.program_name)
+        .join(Cohort, Application.cohort == Cohort.name)
+        .where(Application.employee_id == employee_id)
     )
-    applied = applied.where(Application.employee_id == employee_id)
-    if scope:
-        applied = applied.where(scope(Cohort.program_name))
+    if programs is not None:
+        applied = applied.where(Cohort.program_name.in_(list(programs)))
     applications = [
         ApplicationLine(
             cohort=a.cohort, program=program, role=a.role, status=a.status, applied_at=a.created_at
@@ -130,8 +130,8 @@ def person_history(
         )
         .where(or_(Mentorship.mentor_id == employee_id, Mentorship.mentee_id == employee_id))
     )
-    if scope:
-        paired = paired.where(scope(Cohort.program_name))
+    if programs is not None:
+        paired = paired.where(Cohort.program_name.in_(list(programs)))
     mentorships = [
         MentorshipLine(
             id=m.id,
