@@ -7,19 +7,19 @@ inline SVG (no script, prints well, opens offline)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, selectinload
 
 from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.models import Role
+from mentorflow.reporting.csv_cells import FORMULA_START, csv_text
+from mentorflow.reporting.figures import cohort_figures
 from mentorflow.settings import PROJECT_ROOT
 from mentorflow.store import cohorts
 from mentorflow.store.schema import (
@@ -88,10 +88,6 @@ class CohortReport(BaseModel):
     open_blockers: list[OpenBlocker] = []
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
 def build_report(session: Session, cohort_name: str, now: datetime) -> CohortReport:
     cohort = cohorts.get_cohort(session, cohort_name)
     if cohort is None:
@@ -131,28 +127,24 @@ def build_report(session: Session, cohort_name: str, now: datetime) -> CohortRep
         )
     ).all()
     ratings = [s.rating for s in surveys]
-    matched = session.scalar(
-        select(func.count(func.distinct(Mentorship.mentee_id))).where(
-            Mentorship.cohort == cohort_name
-        )
-    )
+    # The rates as the console's roll-up computes them (one definition).
+    figures = cohort_figures(session, [cohort_name])[cohort_name]
     return CohortReport(
         cohort=cohort_name,
         program_name=cohort.program_name,
         generated_at=now,
         applications=dict(sorted(by_status.items())),
         mentees_in_pool=len(pool),
-        mentees_matched=matched or 0,
-        match_rate=_ratio(matched or 0, len(pool)),
+        mentees_matched=figures.matched_mentees,
+        match_rate=figures.match_rate,
         pairs=len(pairs),
         outcomes=dict(sorted(outcomes.items())),
         graduates=outcomes.get("graduated", 0),
         checkins=len(checkins),
         checkins_held=sum(c.outcome == "held" for c in checkins),
         answers=len(answers),
-        # Each check-in asks both people.
-        response_rate=_ratio(len(answers), 2 * len(checkins)),
-        mean_value=round(sum(values) / len(values), 2) if values else None,
+        response_rate=figures.response_rate,
+        mean_value=figures.mean_value,
         value_ratings={v: values.count(v) for v in range(1, 6)},
         goals=len(goals),
         goals_reached=sum(
@@ -219,24 +211,11 @@ def to_json(report: CohortReport) -> str:
     return report.model_dump_json(indent=2)
 
 
-#: What a spreadsheet reads as the start of a formula (OWASP, CSV injection):
-#: a cell starting with one of these is prefixed with ``'`` so it stays text.
-#: (``defusedcsv`` misses tab and carriage return, and rewrites ``|``.)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["CSV_TABLES", "FORMULA_START", "build_report", "to_csv", "to_html", "to_json"]
 
 #: ``--table`` of ``mentorflow report --format csv``: one table a file, so a
 #: spreadsheet or ``csv.DictReader`` reads each with its own header.
 CSV_TABLES = ("summary", "early-ends", "blockers")
-
-
-def _cell(value: object) -> object:
-    """Text that could run as a formula is neutralised; numbers are written as
-    they are (they are never text in these tables, so ``-1`` stays a number)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _summary_rows(report: CohortReport) -> list[list[object]]:
@@ -284,9 +263,7 @@ def to_csv(report: CohortReport, table: str = "summary") -> str:
     tables = {"summary": _summary_rows, "early-ends": _early_end_rows, "blockers": _blocker_rows}
     if table not in tables:
         raise ValueError(f"no CSV table {table!r}: choose {', '.join(CSV_TABLES)}")
-    out = io.StringIO()
-    csv.writer(out).writerows([_cell(v) for v in row] for row in tables[table](report))
-    return out.getvalue()
+    return csv_text(tables[table](report))
 
 
 def to_html(report: CohortReport) -> str:

@@ -71,7 +71,10 @@ def test_audit_result_is_one_of_its_words(db_url: str) -> None:
         entry = record_audit(session, AuditRecord(actor=ANNA, action=AuditAction.SIGN_IN))
         entry_id = entry.id
     with pytest.raises(IntegrityError), make_sessionmaker(engine).begin() as session:
-        session.execute(update(AuditEntry).where(AuditEntry.id == entry_id).values(result="fine"))
+        # Past the ORM, which refuses any UPDATE of the log: the database's CHECK.
+        session.connection().execute(
+            update(AuditEntry).where(AuditEntry.id == entry_id).values(result="fine")
+        )
     engine.dispose()
 
 
@@ -79,7 +82,7 @@ def test_the_audit_store_offers_no_way_to_change_a_row() -> None:
     public = {name for name in dir(audit_store) if not name.startswith("_")}
     functions = {name for name in public if callable(getattr(audit_store, name))}
     ours = {n for n in functions if getattr(audit_store, n).__module__ == audit_store.__name__}
-    assert ours == {"record_audit", "list_audit"}
+    assert ours == {"record_audit", "list_audit", "count_audit", "AuditFilter", "AuditIsAppendOnly"}
 
 
 def test_programs_and_their_managers_come_from_the_stored_cohorts(db_url: str) -> None:

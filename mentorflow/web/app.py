@@ -25,12 +25,15 @@ from mentorflow.web.auth.responses import install_auth_responses
 from mentorflow.web.auth.session import COOKIE_NAME, session_secret
 from mentorflow.web.console import applications as console_applications
 from mentorflow.web.console import at_risk as console_at_risk
+from mentorflow.web.console import audit_log as console_audit
+from mentorflow.web.console import cohort_insights as console_cohort_insights
 from mentorflow.web.console import cohorts as console_cohorts
 from mentorflow.web.console import directory as console_directory
 from mentorflow.web.console import hris as console_hris
 from mentorflow.web.console import launch as console_launch
 from mentorflow.web.console import notices as console_notices
 from mentorflow.web.console import pairs as console_pairs
+from mentorflow.web.console import people as console_people
 from mentorflow.web.console import programs as console_programs
 from mentorflow.web.console import review as console_review
 from mentorflow.web.console.actions import install_console_errors
@@ -137,6 +140,9 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.include_router(console_review.router)
     app.include_router(console_pairs.router)
     app.include_router(console_at_risk.router)
+    app.include_router(console_people.router)
+    app.include_router(console_cohort_insights.router)
+    app.include_router(console_audit.router)
     app.mount(API_PREFIX, create_api(app.state))
     if settings.uses_mail_sink:
         app.include_router(dev_routes.router)

@@ -11,13 +11,17 @@ from starlette.exceptions import HTTPException
 
 from mentorflow.web.api import (
     applications,
+    audit_log,
     cohort,
+    cohort_insights,
     cohorts,
     directory,
     hris,
     launch,
     notices,
     pairs,
+    people,
+    programs,
     review,
 )
 from mentorflow.web.auth.responses import api_error, install_auth_responses
@@ -77,4 +81,8 @@ def create_api(state: State) -> FastAPI:
     api.include_router(applications.router)
     api.include_router(review.router)
     api.include_router(pairs.router)
+    api.include_router(cohort_insights.router)
+    api.include_router(programs.router)
+    api.include_router(people.router)
+    api.include_router(audit_log.router)
     return api

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from mentorflow.reporting.programs import rollup
 from mentorflow.store.programs import program_overviews
 from mentorflow.web.auth.csrf import csrf_protected
 from mentorflow.web.auth.guard import ConsoleAccess, require_program
@@ -25,6 +26,7 @@ async def programs(
         templates,
         "hr/programs.html",
         programs=program_overviews(session, access.programs),
+        rollup=rollup(session, access.programs),
         administrator=access.administrator,
     )
 
@@ -41,4 +43,10 @@ async def program(
     found = program_overviews(session, [name])
     if not found:
         raise PageError(404, "No such program", f"No cohort of a program named {name!r} exists.")
-    return console_page(request, templates, "hr/program.html", program=found[0])
+    return console_page(
+        request,
+        templates,
+        "hr/program.html",
+        program=found[0],
+        rollup=rollup(session, [name]).programs[0],
+    )
