@@ -9,9 +9,11 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 
-from mentorflow.web.api import cohorts
+from mentorflow.web.api import api_keys, cohorts
+from mentorflow.web.api.contract import install_contract
 from mentorflow.web.auth.responses import api_error, install_auth_responses
 from mentorflow.web.console.actions import install_api_errors
+from mentorflow.web.errors import PageError
 
 API_PREFIX = "/api/v1"
 
@@ -20,6 +22,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
     return api_error(exc.status_code, code, str(exc.detail))
+
+
+async def _page_error(request: Request, exc: Exception) -> JSONResponse:
+    # A helper meant for pages (``temporal()``'s 503) raised under the API.
+    assert isinstance(exc, PageError)
+    code = {503: "temporal_unavailable", 404: "not_found", 403: "forbidden"}
+    return api_error(exc.status_code, code.get(exc.status_code, "error"), exc.message)
 
 
 async def _invalid(request: Request, exc: Exception) -> JSONResponse:
@@ -37,7 +46,9 @@ def create_api(state: State) -> FastAPI:
         description=(
             "HR's programs and cohorts. Authenticate with the HR console's session "
             "cookie (state-changing requests then carry X-CSRF-Token) or with an "
-            "OpenID Connect access token as 'Authorization: Bearer'."
+            "OpenID Connect access token or an API key (mfk_...) as "
+            "'Authorization: Bearer' (or the key as X-API-Key). Errors are JSON "
+            "with a stable 'code' and a 'message'."
         ),
         openapi_url="/openapi.json",
         docs_url=None,
@@ -49,5 +60,8 @@ def create_api(state: State) -> FastAPI:
     install_api_errors(api)
     api.add_exception_handler(HTTPException, _http_error)
     api.add_exception_handler(RequestValidationError, _invalid)
+    api.add_exception_handler(PageError, _page_error)
     api.include_router(cohorts.router)
+    api.include_router(api_keys.router)
+    install_contract(api)
     return api

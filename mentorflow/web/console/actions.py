@@ -18,6 +18,7 @@ from temporalio.client import Client
 
 from mentorflow.hr.audited import Actor
 from mentorflow.hr.errors import HrError, Refused
+from mentorflow.web.auth.guard import ApiError
 from mentorflow.web.auth.roles import Access
 from mentorflow.web.auth.session import Tone, csrf_token, flash, safe_destination, signed_in
 from mentorflow.web.errors import unreachable
@@ -45,6 +46,10 @@ async def temporal(request: Request) -> Client:
     try:
         client: Client = await request.app.state.temporal.client()
     except Exception as exc:  # any connect failure: nothing was changed
+        if request.url.path.startswith("/api/"):
+            raise ApiError(
+                503, "temporal_unavailable", "Temporal cannot be reached; nothing was changed."
+            ) from exc
         raise unreachable() from exc
     return client
 
