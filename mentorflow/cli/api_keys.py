@@ -69,7 +69,8 @@ def list_keys() -> None:
     with store_sessions(get_settings()) as sessions, sessions() as session:
         keys = list_api_keys(session)
     table = Table(title="API keys")
-    for column in ("id", "name", "role", "programs", "issued", "by", "last used", "expires", "state"):
+    columns = ("id", "name", "role", "programs", "issued", "by", "last used", "expires", "state")
+    for column in columns:
         table.add_column(column)
     for key in keys:
         table.add_row(

@@ -35,6 +35,7 @@ class KeyRole(StrEnum):
     ADMINISTRATOR = "administrator"
     PROGRAM_MANAGER = "program_manager"
 
+
 _KEY = re.compile(r"^mfk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$")
 
 
@@ -166,17 +167,20 @@ def revoke_api_key(
 ) -> ApiKeyView:
     """Stops the key working at once. Revoking twice is a ``Conflict``."""
     now = now or datetime.now(UTC)
-    with audited_sync(sessions, actor, AuditAction.REVOKE_API_KEY, f"api-key:{key_id}"):
-        with sessions.begin() as session:
-            row = session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
-            if row is None:
-                raise NotFound(f"No API key {key_id!r}.")
-            if row.revoked_at is not None:
-                raise Conflict(f"The API key {key_id!r} is revoked already.")
-            row.revoked_at = now
-            row.revoked_by = actor.who
-            session.flush()
-            return _view(row)
+    target = f"api-key:{key_id}"
+    with (
+        audited_sync(sessions, actor, AuditAction.REVOKE_API_KEY, target),
+        sessions.begin() as session,
+    ):
+        row = session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
+        if row is None:
+            raise NotFound(f"No API key {key_id!r}.")
+        if row.revoked_at is not None:
+            raise Conflict(f"The API key {key_id!r} is revoked already.")
+        row.revoked_at = now
+        row.revoked_by = actor.who
+        session.flush()
+        return _view(row)
 
 
 def looks_like_key(presented: str) -> bool:

@@ -586,6 +586,4 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_by: Mapped[str | None] = mapped_column(String(320), default=None)
 
-    __table_args__ = (
-        CheckConstraint("role IN ('administrator', 'program_manager')", name="role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('administrator', 'program_manager')", name="role"),)

@@ -41,9 +41,7 @@ async def issue(
     """A new key. ``key`` is shown in this answer only: keep it now."""
     require_administrator(request, session, access)
     pepper = pepper_from(request.app.state.settings.resolved_secret_key)
-    return issue_api_key(
-        request.app.state.sessionmaker, pepper, body, actor=actor(request, access)
-    )
+    return issue_api_key(request.app.state.sessionmaker, pepper, body, actor=actor(request, access))
 
 
 @router.post("/api-keys/{key_id}/revoke", responses=documented(401, 403, 404, 409))

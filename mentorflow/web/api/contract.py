@@ -52,7 +52,8 @@ SECURITY = [{"bearer": []}, {"apiKey": []}, {"session": [], "csrf": []}]
 
 
 def _error(status: int) -> dict[str, Any]:
-    return {"description": DESCRIBED[status], "content": {"application/json": {"schema": _ERROR_REF}}}
+    content = {"application/json": {"schema": _ERROR_REF}}
+    return {"description": DESCRIBED[status], "content": content}
 
 
 def _complete(operation: dict[str, Any], path: str) -> None:
@@ -81,9 +82,8 @@ def install_contract(api: FastAPI) -> None:
         schemas = components.setdefault("schemas", {})
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
-        schemas.setdefault(
-            "ApiErrorBody", ApiErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
-        )
+        error_body = ApiErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.setdefault("ApiErrorBody", error_body)
         components["securitySchemes"] = SECURITY_SCHEMES
         for path, item in document.get("paths", {}).items():
             for method, operation in item.items():
