@@ -33,8 +33,18 @@ async def _page_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    # Where and what only: the input and context may not be JSON (bytes, an
+    # exception), and echoing input back is not needed.
+    errors = [
+        {
+            "loc": [str(part) for part in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in exc.errors()
+    ]
     return JSONResponse(
-        {"code": "invalid", "message": "The request is not valid.", "errors": exc.errors()},
+        {"code": "invalid", "message": "The request is not valid.", "errors": errors},
         status_code=422,
     )
 
