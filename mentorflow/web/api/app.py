@@ -20,6 +20,8 @@ API_PREFIX = "/api/v1"
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:  # a body that does not parse: invalid, like any other
+        return api_error(422, "invalid", f"The request is not valid: {exc.detail}")
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
     return api_error(exc.status_code, code, str(exc.detail))
 
