@@ -23,6 +23,7 @@ from mentorflow.web.auth import routes as auth_routes
 from mentorflow.web.auth.provider import IdentityProvider
 from mentorflow.web.auth.responses import install_auth_responses
 from mentorflow.web.auth.session import COOKIE_NAME, session_secret
+from mentorflow.web.console import api_keys as console_api_keys
 from mentorflow.web.console import programs as console_programs
 from mentorflow.web.console.actions import install_console_errors
 from mentorflow.web.deps import SettingsDep, TemplatesDep, TemporalConnector
@@ -119,6 +120,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.include_router(participant_links.router)
     app.include_router(auth_routes.router)
     app.include_router(console_programs.router)
+    app.include_router(console_api_keys.router)
     app.mount(API_PREFIX, create_api(app.state))
     if settings.uses_mail_sink:
         app.include_router(dev_routes.router)
