@@ -6,6 +6,7 @@ store holds only a hash of the secret."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,6 +14,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from mentorflow.hr.api_keys import (
+    ApiKeyRequest,
+    KeyRole,
+    check_api_key,
+    issue_api_key,
+    pepper_from,
+)
+from mentorflow.hr.audited import Actor
 from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import ApiKey
 from tests.support.hr import ADA, ANNA, COHORT_A, PROGRAM_A, PROGRAM_B, Console, hr_console
@@ -144,3 +153,25 @@ async def test_only_the_hash_of_the_secret_is_stored(console: Console) -> None:
         engine.dispose()
     assert secret not in dumped and not any(secret in v for v in values)
     assert len(row.secret_hash) == 64 and row.secret_hash not in issued["key"]
+
+
+def test_an_expired_key_stops_working(sqlite_url: str) -> None:
+
+    engine = make_engine(sqlite_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        pepper = pepper_from("test-secret")
+        now = datetime.now(UTC)
+        wanted = ApiKeyRequest(
+            name="temp", role=KeyRole.ADMINISTRATOR, expires_at=now + timedelta(days=1)
+        )
+        key = issue_api_key(sessions, pepper, wanted, actor=Actor(who=ADA), now=now).key
+        with sessions.begin() as session:
+            assert check_api_key(session, pepper, key, now + timedelta(hours=23))[1] == ""
+            later = now + timedelta(days=1, seconds=1)
+            assert check_api_key(session, pepper, key, later) == (None, "expired")
+            # Another server's pepper (another secret key) does not accept it.
+            other = pepper_from("another-secret")
+            assert check_api_key(session, other, key, now) == (None, "unknown")
+    finally:
+        engine.dispose()
