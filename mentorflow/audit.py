@@ -44,6 +44,8 @@ class AuditAction(StrEnum):
     SCHEDULE_SYNC = "schedule_sync"
     SEND_DIGEST = "send_digest"
     EXPORT = "export"
+    ISSUE_API_KEY = "issue_api_key"
+    REVOKE_API_KEY = "revoke_api_key"
 
 
 class AuditRecord(BaseModel):

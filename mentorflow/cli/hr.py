@@ -9,6 +9,7 @@ import json
 import typer
 from rich.table import Table
 
+from mentorflow.cli.api_keys import api_key_app
 from mentorflow.cli.running import exit_after
 from mentorflow.cli.store import store_sessions
 from mentorflow.consoles import console, errors
@@ -20,6 +21,7 @@ from mentorflow.settings import Settings, get_settings
 hr_app = typer.Typer(
     help="What HR hears about the pairs, and its daily digest.", no_args_is_help=True
 )
+hr_app.add_typer(api_key_app, name="api-key")
 
 
 @hr_app.command("notices")

@@ -581,3 +581,28 @@ class AtRiskFollowUp(Base):
     by: Mapped[str] = mapped_column(String(320))
     at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ApiKey(Base):
+    """A key an administrator issued for an integration. Only the secret's
+    keyed hash is kept: the key itself is shown once, at issue."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: The public part of ``mfk_<key_id>_<secret>``: finds the row to check.
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)
+    #: HMAC-SHA256 of the secret under a pepper derived from the secret key, hex.
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    #: ``administrator`` or ``program_manager`` (of ``programs``).
+    role: Mapped[str] = mapped_column(String(32))
+    programs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    issued_by: Mapped[str] = mapped_column(String(320))
+    issued_at: Mapped[datetime] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_by: Mapped[str | None] = mapped_column(String(320), default=None)
+
+    __table_args__ = (CheckConstraint("role IN ('administrator', 'program_manager')", name="role"),)

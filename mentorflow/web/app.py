@@ -23,6 +23,7 @@ from mentorflow.web.auth import routes as auth_routes
 from mentorflow.web.auth.provider import IdentityProvider
 from mentorflow.web.auth.responses import install_auth_responses
 from mentorflow.web.auth.session import COOKIE_NAME, session_secret
+from mentorflow.web.console import api_keys as console_api_keys
 from mentorflow.web.console import applications as console_applications
 from mentorflow.web.console import at_risk as console_at_risk
 from mentorflow.web.console import audit_log as console_audit
@@ -143,6 +144,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.include_router(console_people.router)
     app.include_router(console_cohort_insights.router)
     app.include_router(console_audit.router)
+    app.include_router(console_api_keys.router)
     app.mount(API_PREFIX, create_api(app.state))
     if settings.uses_mail_sink:
         app.include_router(dev_routes.router)

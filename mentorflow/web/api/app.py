@@ -10,6 +10,7 @@ from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 
 from mentorflow.web.api import (
+    api_keys,
     applications,
     audit_log,
     cohort,
@@ -24,6 +25,7 @@ from mentorflow.web.api import (
     programs,
     review,
 )
+from mentorflow.web.api.contract import install_contract
 from mentorflow.web.auth.responses import api_error, install_auth_responses
 from mentorflow.web.console.actions import install_api_errors
 from mentorflow.web.errors import PageError
@@ -33,21 +35,33 @@ API_PREFIX = "/api/v1"
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:  # a body that does not parse: invalid, like any other
+        return api_error(422, "invalid", f"The request is not valid: {exc.detail}")
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
     return api_error(exc.status_code, code, str(exc.detail))
 
 
 async def _page_error(request: Request, exc: Exception) -> JSONResponse:
-    # Temporal out of reach (``actions.temporal``): the API answers JSON too.
+    # A helper meant for pages (``temporal()``'s 503) raised under the API.
     assert isinstance(exc, PageError)
-    code = "unavailable" if exc.status_code == 503 else "error"
-    return api_error(exc.status_code, code, exc.message)
+    code = {503: "temporal_unavailable", 404: "not_found", 403: "forbidden"}
+    return api_error(exc.status_code, code.get(exc.status_code, "error"), exc.message)
 
 
 async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    # Where and what only: the input and context may not be JSON (bytes, an
+    # exception), and echoing input back is not needed.
+    errors = [
+        {
+            "loc": [str(part) for part in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in exc.errors()
+    ]
     return JSONResponse(
-        {"code": "invalid", "message": "The request is not valid.", "errors": exc.errors()},
+        {"code": "invalid", "message": "The request is not valid.", "errors": errors},
         status_code=422,
     )
 
@@ -59,7 +73,9 @@ def create_api(state: State) -> FastAPI:
         description=(
             "HR's programs and cohorts. Authenticate with the HR console's session "
             "cookie (state-changing requests then carry X-CSRF-Token) or with an "
-            "OpenID Connect access token as 'Authorization: Bearer'."
+            "OpenID Connect access token or an API key (mfk_...) as "
+            "'Authorization: Bearer' (or the key as X-API-Key). Errors are JSON "
+            "with a stable 'code' and a 'message'."
         ),
         openapi_url="/openapi.json",
         docs_url=None,
@@ -85,4 +101,6 @@ def create_api(state: State) -> FastAPI:
     api.include_router(programs.router)
     api.include_router(people.router)
     api.include_router(audit_log.router)
+    api.include_router(api_keys.router)
+    install_contract(api)
     return api

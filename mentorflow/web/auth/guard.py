@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from mentorflow.audit import AuditAction, AuditResult
+from mentorflow.hr.api_keys import check_api_key, looks_like_key, pepper_from
 from mentorflow.store.programs import program_managers
 from mentorflow.web.audit_trail import audit
 from mentorflow.web.auth.provider import (
@@ -22,7 +23,7 @@ from mentorflow.web.auth.provider import (
     IdentityProvider,
     SignInUnavailable,
 )
-from mentorflow.web.auth.roles import Access, HrPerson, access_for
+from mentorflow.web.auth.roles import Access, HrPerson, HrRole, access_for
 from mentorflow.web.auth.session import signed_in
 from mentorflow.web.deps import SessionDep
 
@@ -96,7 +97,44 @@ def console_access(request: Request, session: SessionDep) -> Access:
     return access
 
 
+def _presented_key(request: Request) -> str | None:
+    if key := request.headers.get("x-api-key"):
+        return key.strip()
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer ") and looks_like_key(authorization[7:].strip()):
+        return authorization[7:].strip()
+    return None
+
+
+def _key_access(request: Request, session: Session, presented: str) -> Access:
+    """The key's holder, acting with the key's role and scope; a key that does
+    not work is a 401, on record with why."""
+    pepper = pepper_from(request.app.state.settings.resolved_secret_key)
+    key, why = check_api_key(session, pepper, presented)
+    if key is None:
+        audit(
+            request,
+            session,
+            AuditAction.ACCESS,
+            AuditResult.REFUSED,
+            target=request.url.path,
+            actor=f"api-key:{presented[4:16] or '?'}",
+            detail={"reason": f"API key {why}", "method": request.method},
+        )
+        raise ApiError(401, "unauthenticated", f"The API key was not accepted ({why}).")
+    session.commit()  # last_used_at
+    request.state.bearer = True
+    role = HrRole(key.role.value)
+    return Access(
+        person=HrPerson(email=key.label, name=key.name),
+        roles=frozenset({role}),
+        managed=frozenset(key.programs) if role is HrRole.PROGRAM_MANAGER else frozenset(),
+    )
+
+
 async def api_access(request: Request, session: SessionDep, provider: ProviderDep) -> Access:
+    if (presented := _presented_key(request)) is not None:
+        return _key_access(request, session, presented)
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         try:
@@ -114,7 +152,8 @@ async def api_access(request: Request, session: SessionDep, provider: ProviderDe
             raise ApiError(
                 401,
                 "unauthenticated",
-                "Sign in at /hr/sign-in or send an OIDC access token as 'Authorization: Bearer'.",
+                "Sign in at /hr/sign-in, or send an OIDC access token or an API key "
+                "as 'Authorization: Bearer'.",
             )
     access = _access(request, session, person)
     if not access.has_any:

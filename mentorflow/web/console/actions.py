@@ -52,7 +52,7 @@ async def temporal(request: Request) -> Client:
             raise ApiError(
                 503,
                 "temporal_unavailable",
-                f"Temporal cannot be reached; nothing was changed ({exc}).",
+                "Temporal cannot be reached; nothing was changed.",
             ) from exc
         raise unreachable() from exc
     return client
