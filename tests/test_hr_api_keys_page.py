@@ -79,7 +79,7 @@ async def test_managers_and_forms_without_csrf_get_nothing(
 ) -> None:
     page = await context.new_page()
     await sign_in(page, console, ANNA, start="/hr/api-keys")
-    assert "Only an administrator" in await page.inner_text("main")
+    assert "Only an HR administrator" in await page.inner_text("main")
 
     # Ada's session, a form posted without its token: refused, nothing issued.
     await page.context.clear_cookies()

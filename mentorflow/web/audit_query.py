@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import BaseModel
 
+from mentorflow.hr.errors import InvalidInput
 from mentorflow.store.audit import AuditFilter
 
 PAGE_SIZE = 50
@@ -34,8 +35,17 @@ class AuditQuery(BaseModel):
         )
 
 
-def _day(value: str) -> date | None:
-    return date.fromisoformat(value) if value else None
+def _day(value: str, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name}: {value!r} is not a day (YYYY-MM-DD)") from None
+    # The day after ``until`` bounds the query: the last day has none.
+    if day == date.max:
+        raise InvalidInput(f"{name}: {value!r} is beyond the last day the log can hold")
+    return day
 
 
 def audit_query(
@@ -51,7 +61,7 @@ def audit_query(
         actor=actor[:320],
         action=action[:64],
         result=result[:16],
-        since=_day(since),
-        until=_day(until),
+        since=_day(since, "since"),
+        until=_day(until, "until"),
         page=page,
     )
