@@ -5,6 +5,7 @@ posted without its CSRF token changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
@@ -97,7 +98,12 @@ async def test_launch_again_with_the_stored_file_and_what_a_manager_may_not(
     await page.fill("#add-languages", "English")
     await page.click("button:has-text('Add the application')")
     assert "submitted\t1" in await page.inner_text("main")
-    await page.goto(f"{console.base_url}/hr/cohorts/{AGAIN}/applications?q=B2")
+    # The application's workflow writes the row a moment after the submission.
+    for _ in range(150):
+        await page.goto(f"{console.base_url}/hr/cohorts/{AGAIN}/applications?q=B2")
+        if await page.locator("tbody").count():
+            break
+        await asyncio.sleep(0.2)
     assert "Bo Builder" in await page.inner_text("tbody")
 
     # The programs page links each cohort to its page.
