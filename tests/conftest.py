@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, BrowserContext, async_playwright
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -214,3 +214,14 @@ async def browser(chromium_path: str) -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+@pytest.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """A browser context with JavaScript off: the console and the link pages
+    must work as plain HTML."""
+    context = await browser.new_context(java_script_enabled=False)
+    try:
+        yield context
+    finally:
+        await context.close()

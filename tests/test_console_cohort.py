@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import BrowserContext, Page
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SmtpServer
@@ -45,15 +45,6 @@ async def console(
             yield c
         finally:
             await end_cohort(dev_env, COHORT)
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    context = await browser.new_context(java_script_enabled=False)
-    try:
-        yield context
-    finally:
-        await context.close()
 
 
 async def _upload(page: Page, selector: str, name: str, data: bytes, mime: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.async_api import Browser, BrowserContext
+from playwright.async_api import BrowserContext
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SmtpServer
@@ -39,15 +39,6 @@ async def console(
             yield c
         finally:
             await end_cohort(dev_env, AGAIN)
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    context = await browser.new_context(java_script_enabled=False)
-    try:
-        yield context
-    finally:
-        await context.close()
 
 
 async def test_launch_again_with_the_stored_file_and_what_a_manager_may_not(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext
+from playwright.async_api import BrowserContext
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
@@ -48,15 +48,6 @@ UPLOAD = (
 async def console(tmp_path: Path, sqlite_url: str) -> AsyncIterator[Console]:
     async with hr_console(tmp_path, sqlite_url) as running:
         yield running
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    context = await browser.new_context(java_script_enabled=False)
-    try:
-        yield context
-    finally:
-        await context.close()
 
 
 def people(console: Console) -> int:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import BrowserContext, Page
 from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.models import (
@@ -54,15 +54,6 @@ async def lab(
         tmp_path, sqlite_url, time_skipping_env, smtp_server, task_queue
     ) as lab:
         yield lab
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    context = await browser.new_context(java_script_enabled=False)
-    try:
-        yield context
-    finally:
-        await context.close()
 
 
 def pair_url(mentorship_id: str) -> str:

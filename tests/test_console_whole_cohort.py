@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import BrowserContext, Page
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -72,15 +72,6 @@ async def console(
             yield c
         finally:
             await end_cohort(dev_env, COHORT)
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    context = await browser.new_context(java_script_enabled=False)
-    try:
-        yield context
-    finally:
-        await context.close()
 
 
 async def _upload(page: Page, selector: str, name: str, data: bytes, mime: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext
+from playwright.async_api import BrowserContext
 
 from tests.support.hr import ADA, ANNA, PROGRAM_A, Console, hr_console, sign_in
 
@@ -19,15 +19,6 @@ from tests.support.hr import ADA, ANNA, PROGRAM_A, Console, hr_console, sign_in
 async def console(tmp_path: Path, sqlite_url: str) -> AsyncIterator[Console]:
     async with hr_console(tmp_path, sqlite_url) as running:
         yield running
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    context = await browser.new_context(java_script_enabled=False)
-    try:
-        yield context
-    finally:
-        await context.close()
 
 
 async def test_issue_a_key_once_then_revoke_it(console: Console, context: BrowserContext) -> None:

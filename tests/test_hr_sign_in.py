@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext
+from playwright.async_api import BrowserContext
 
 from tests.support.hr import (
     ADA,
@@ -34,16 +34,6 @@ from tests.support.hr import (
 async def console(tmp_path: Path, sqlite_url: str) -> AsyncIterator[Console]:
     async with hr_console(tmp_path, sqlite_url) as running:
         yield running
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    # JavaScript off: the console must work as plain HTML.
-    context = await browser.new_context(java_script_enabled=False)
-    try:
-        yield context
-    finally:
-        await context.close()
 
 
 async def test_anonymous_console_goes_to_sign_in_and_comes_back_scoped(
