@@ -89,6 +89,7 @@ def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
 
 
 def dev_server_command(settings: Settings, *, ui: bool) -> list[str]:
+    from mentorflow.search_attributes import dev_server_arguments
     from mentorflow.temporal_bins import dev_server_path
 
     command = [
@@ -105,6 +106,7 @@ def dev_server_command(settings: Settings, *, ui: bool) -> list[str]:
         "warn",
         "--namespace",
         settings.temporal_namespace,
+        *dev_server_arguments(),
     ]
     if ui:
         # The news feed is fetched from the internet; the UI must work offline.

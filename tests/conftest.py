@@ -24,6 +24,7 @@ from playwright.async_api import Browser, BrowserContext, async_playwright
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from mentorflow import search_attributes
 from mentorflow.temporal_bins import dev_server_path, time_skipping_server_path
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -65,6 +66,8 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
+        # Registered as ``mentorflow dev`` registers them.
+        search_attributes=search_attributes.ALL,
         dev_server_existing_path=str(dev_server_path()),
         dev_server_log_level="error",
         ui=False,

@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 from temporalio import workflow
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.worker import Worker
@@ -114,6 +116,18 @@ async def test_stack_serves_and_stops_cleanly(
             assert 'name="sub"' in form.text
         info = await stack.client.workflow_service.get_system_info(GetSystemInfoRequest())
         assert info.server_version
+        # The custom search attributes are registered, with their types.
+        listed = await stack.client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=stack_settings.temporal_namespace)
+        )
+        assert {
+            name: IndexedValueType.Name(kind) for name, kind in listed.custom_attributes.items()
+        }.items() >= {
+            "MentorflowCohort": "INDEXED_VALUE_TYPE_KEYWORD",
+            "MentorflowProgram": "INDEXED_VALUE_TYPE_KEYWORD",
+            "MentorflowPerson": "INDEXED_VALUE_TYPE_KEYWORD_LIST",
+            "MentorflowPhase": "INDEXED_VALUE_TYPE_KEYWORD",
+        }.items()
         assert (stack_settings.var_dir / "temporal.db").exists()
 
     assert new_dev_servers() == []
