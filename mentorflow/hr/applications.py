@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -108,6 +108,28 @@ def check_uploaded_applications(
         path = Path(folder) / "applications.csv"
         path.write_bytes(data)
         return check_applications(sessions, cohort, path, shown_as=filename)
+
+
+async def import_uploaded_applications(
+    sessions: sessionmaker[Session],
+    connect: Callable[[], Awaitable[Client]],
+    task_queue: str,
+    cohort: str,
+    data: bytes,
+    filename: str,
+    *,
+    actor: Actor,
+) -> ImportReport:
+    """An uploaded file checked, then its valid rows submitted, as
+    ``import_applications`` does for a path. Temporal is reached (``connect``)
+    only when a row is valid, so a file of rejected rows is still reported
+    while Temporal is down."""
+    program, report = check_uploaded_applications(sessions, cohort, data, filename)
+    if not report.rows:
+        return report
+    return await submit_applications(
+        sessions, await connect(), task_queue, cohort, program, report, actor=actor, source=filename
+    )
 
 
 def one_application_csv(fields: Mapping[str, str]) -> bytes:

@@ -13,9 +13,8 @@ from mentorflow.applications.csv_import import ImportReport
 from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.hr.applications import (
     MAX_UPLOAD_BYTES,
-    check_uploaded_applications,
+    import_uploaded_applications,
     one_application_csv,
-    submit_applications,
 )
 from mentorflow.hr.cohort_reads import ApplicationListing, list_applications
 from mentorflow.models import Role
@@ -93,19 +92,15 @@ def _result(report: ImportReport, path: str) -> ImportResult:
 async def _import(
     request: Request, access: ApiAccess, settings: SettingsDep, name: str, data: bytes, path: str
 ) -> ImportResult:
-    sessions = store(request)
-    program, report = check_uploaded_applications(sessions, name, data, path)
-    if report.rows:
-        report = await submit_applications(
-            sessions,
-            await temporal(request),
-            settings.temporal_task_queue,
-            name,
-            program,
-            report,
-            actor=actor(request, access),
-            source=path,
-        )
+    report = await import_uploaded_applications(
+        store(request),
+        lambda: temporal(request),
+        settings.temporal_task_queue,
+        name,
+        data,
+        path,
+        actor=actor(request, access),
+    )
     return _result(report, path)
 
 

@@ -14,9 +14,8 @@ from mentorflow.cohorts.review import STATE_LABELS
 from mentorflow.cohorts.states import ApplicationStatus
 from mentorflow.hr.applications import (
     MAX_UPLOAD_BYTES,
-    check_uploaded_applications,
+    import_uploaded_applications,
     one_application_csv,
-    submit_applications,
 )
 from mentorflow.hr.cohort_reads import cohort_details, list_applications
 from mentorflow.hr.errors import InvalidInput
@@ -84,19 +83,15 @@ async def _import(
     data: bytes,
     shown_as: str,
 ) -> HTMLResponse:
-    sessions = store(request)
-    program, report = check_uploaded_applications(sessions, name, data, shown_as)
-    if report.rows:
-        report = await submit_applications(
-            sessions,
-            await temporal(request),
-            settings.temporal_task_queue,
-            name,
-            program,
-            report,
-            actor=actor(request, access),
-            source=shown_as,
-        )
+    report = await import_uploaded_applications(
+        store(request),
+        lambda: temporal(request),
+        settings.temporal_task_queue,
+        name,
+        data,
+        shown_as,
+        actor=actor(request, access),
+    )
     return _report_page(request, templates, name, report, shown_as)
 
 
