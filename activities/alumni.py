@@ -14,6 +14,7 @@ from temporalio import activity
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
+from mentorflow import search_attributes
 from mentorflow.alumni.models import (
     AlumniInvitationInput,
     EnlistMentor,
@@ -129,6 +130,9 @@ class AlumniActivities:
                     # One invitation per graduate and cohort, ever: an answered
                     # or expired one is not sent again.
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    search_attributes=search_attributes.for_application(
+                        invitation.cohort, invitation.program_name, invitation.employee_id
+                    ),
                 )
             except WorkflowAlreadyStartedError:
                 activity.logger.info("%s was invited already", invitation.workflow_id)

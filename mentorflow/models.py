@@ -315,6 +315,9 @@ class MentorshipInput(BaseModel):
     #: The program's alumni invitations (None in older workflows: the
     #: graduation email then promises nothing).
     alumni: AlumniPromise | None = None
+    #: The workflow told by signal when the pair closes (its cohort or
+    #: matching round); None for pairs started as a cohort's children.
+    reports_to: str | None = None
 
     @model_validator(mode="after")
     def _two_people(self) -> MentorshipInput:
@@ -329,6 +332,15 @@ class MentorshipInput(BaseModel):
 
 def mentorship_workflow_id(cohort: str, mentor_id: str, mentee_id: str) -> str:
     return f"mentorship:{cohort}:{mentor_id}:{mentee_id}"
+
+
+class PairClosed(BaseModel):
+    """A pair's word to its cohort that it closed: a wake-up only; the
+    cohort counts outcomes from the store, so a lost or repeated signal
+    changes no tally."""
+
+    mentorship_id: str
+    outcome: Outcome
 
 
 class MentorshipResult(BaseModel):

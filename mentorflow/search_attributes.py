@@ -3,14 +3,17 @@ can list a cohort's, a program's or a person's workflows in the Temporal UI
 (``MentorflowCohort = "2027-spring"``). Ids only, never names or emails: a
 search attribute is stored unencrypted in the visibility store.
 
-The embedded dev server registers them at start; a cluster needs them
-created once (``deploy/README.md`` shows the commands). No workflow sets
-them yet: the cohort and pair workflows will, once pairs are started
-without being held as the cohort's children."""
+The embedded dev server registers them at start, the time-skipping test
+server through ``register``; a cluster needs them created once
+(``deploy/README.md`` shows the commands). A cohort carries its cohort and
+program, an application its person too, a pair both people and its phase
+(upserted as it moves on)."""
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 COHORT = SearchAttributeKey.for_keyword("MentorflowCohort")
 PROGRAM = SearchAttributeKey.for_keyword("MentorflowProgram")
@@ -36,3 +39,38 @@ def dev_server_arguments() -> list[str]:
         for key in ALL
         for argument in ("--search-attribute", f"{key.name}={type_name(key)}")
     ]
+
+
+def for_cohort(cohort: str, program: str) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [SearchAttributePair(COHORT, cohort), SearchAttributePair(PROGRAM, program)]
+    )
+
+
+def for_application(cohort: str, program: str, employee_id: str) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [*for_cohort(cohort, program), SearchAttributePair(PERSON, [employee_id])]
+    )
+
+
+def for_pair(
+    cohort: str, program: str, mentor_id: str, mentee_id: str, phase: str
+) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [
+            *for_cohort(cohort, program),
+            SearchAttributePair(PERSON, [mentor_id, mentee_id]),
+            SearchAttributePair(PHASE, phase),
+        ]
+    )
+
+
+async def register(client: Client) -> None:
+    """Registers every attribute on a server that has an operator service
+    (the time-skipping test server; a cluster, given the rights)."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={key.name: key.indexed_value_type for key in ALL},  # type: ignore[misc]
+        )
+    )

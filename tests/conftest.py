@@ -56,6 +56,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(time_skipping_server_path()),
     )
+    await search_attributes.register(env.client)
     try:
         yield env
     finally:

@@ -17,6 +17,7 @@ from activities.email import EmailActivities
 from activities.hr_notices import HrNoticeActivities
 from activities.hris import HrisActivities
 from activities.kept_answers import KeptAnswerActivities
+from activities.pair_starts import PairStartActivities
 from activities.store import StoreActivities
 from mentorflow.hris.schedule import ensure_sync_schedule
 from mentorflow.notices.schedule import ensure_digest_schedule
@@ -43,6 +44,7 @@ async def running_worker(
     alumni = AlumniActivities(sessions, queue)
     notices = HrNoticeActivities(sessions, email)
     kept = KeptAnswerActivities(sessions)
+    pair_starts = PairStartActivities(sessions, queue)
     worker = Worker(
         client,
         task_queue=queue,
@@ -56,6 +58,7 @@ async def running_worker(
             *alumni.activities,
             *notices.activities,
             *kept.activities,
+            *pair_starts.activities,
         ],
     )
     if settings.hris_source is not None:

@@ -2,10 +2,18 @@
 
 applications open → close (at the set time, or early by HR) → applications
 not yet in the pool told it is closed → matching run → HR review (approve,
-with overrides; or re-run) → match notices to every application →
-MentorshipWorkflows started as children in a sliding window → all pairs done →
-graduates invited to mentor in the next cohort → closed, with the tally of
-outcomes.
+with overrides; or re-run) → match notices to every application → pairs
+started → all pairs done → graduates invited to mentor in the next cohort →
+closed, with the tally of outcomes.
+
+Pairs are not the cohort's children: Temporal refuses a 2,001st pending child
+and every child grows the parent's history. An activity starts each page of
+pairs through the client (deterministic ids, search attributes), each pair
+signals the cohort when it closes, and the cohort counts the closed pairs in
+the store: the signal only wakes it. The cohort continues-as-new whenever
+Temporal suggests it, carrying its place (``CohortProgress``), so its history
+stays small whatever the number of pairs. Cohorts that started their pairs
+as children before this change finish the old way (``PAIRS_REPORT_BACK``).
 """
 
 from __future__ import annotations
@@ -24,12 +32,14 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.alumni import AlumniActivities
     from activities.cohort import CohortActivities
+    from activities.pair_starts import PairStartActivities
     from mentorflow.alumni.models import InviteAlumni
     from mentorflow.cohorts.models import (
         ApprovalRecord,
         ClosePool,
         CloseRequest,
         CohortInput,
+        CohortProgress,
         CohortRecord,
         CohortResult,
         CohortSnapshot,
@@ -37,10 +47,18 @@ with workflow.unsafe.imports_passed_through():
         MatchingSummary,
         NotifyApplications,
         PairsPage,
+        PairsTally,
         ReviewDecision,
+        StartPairs,
     )
     from mentorflow.cohorts.states import CohortStatus
-    from mentorflow.models import ActionReceipt, MentorshipInput, MentorshipResult, Outcome
+    from mentorflow.models import (
+        ActionReceipt,
+        MentorshipInput,
+        MentorshipResult,
+        Outcome,
+        PairClosed,
+    )
     from workflows.mentorship import MentorshipWorkflow
 
 RETRY = RetryPolicy(
@@ -51,6 +69,13 @@ RETRY = RetryPolicy(
 # Matching thousands of people is CPU work measured in seconds, not minutes.
 MATCHING_TIMEOUT = timedelta(minutes=10)
 STEP_TIMEOUT = timedelta(minutes=2)
+#: A page of pair starts: a few hundred client calls, heartbeated.
+START_PAGE_TIMEOUT = timedelta(minutes=10)
+#: Pairs report their close by signal; the store is counted this often
+#: anyway, in case a report never came (a pair reset by an operator, say).
+TALLY_EVERY = timedelta(hours=1)
+#: Pairs are started by an activity and report back, not held as children.
+PAIRS_REPORT_BACK = "pairs-report-back"
 
 
 @workflow.defn
@@ -65,9 +90,26 @@ class CohortWorkflow:
         self._planned = 0
         self._started = 0
         self._outcomes: Counter[Outcome] = Counter()
+        self._run_id = 0
+        #: Pairs reported closed by signal in this run (a wake-up count only).
+        self._reports = 0
+        self._tally = PairsTally()
+        if input.progress is not None:
+            self._restore(input.progress)
 
     @workflow.run
     async def run(self, input: CohortInput) -> CohortResult:
+        if input.progress is None and not await self._open_to_approved(input):
+            # Started its pairs as children, before PAIRS_REPORT_BACK.
+            return await self._finish()
+        await self._start_detached_pairs()
+        await self._await_pairs()
+        return await self._finish()
+
+    async def _open_to_approved(self, input: CohortInput) -> bool:
+        """From open applications to approved pairs, notified. True when the
+        pairs are then started detached (to start at ``self._started``);
+        False when they already ran as children, the way before."""
         await self._activity(
             CohortActivities.record_cohort,
             CohortRecord(
@@ -100,18 +142,26 @@ class CohortWorkflow:
             start_to_close=timedelta(minutes=30),
             heartbeat_timeout=timedelta(minutes=1),
         )
+        self._run_id = run_id
+        if workflow.patched(PAIRS_REPORT_BACK):
+            return True
         await self._start_pairs(run_id)
+        return False
+
+    async def _finish(self) -> CohortResult:
         if workflow.patched("invite-alumni"):
             # Every pair is done: graduates who would mentor hear about the next cohort.
             await self._activity(
                 AlumniActivities.invite_alumni,
-                InviteAlumni(cohort=input.cohort),
+                InviteAlumni(cohort=self._input.cohort),
                 start_to_close=timedelta(minutes=30),
                 heartbeat_timeout=timedelta(minutes=1),
             )
         await self._set_status(CohortStatus.CLOSED)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return CohortResult(cohort=input.cohort, pairs=self._planned, outcomes=dict(self._outcomes))
+        return CohortResult(
+            cohort=self._input.cohort, pairs=self._planned, outcomes=dict(self._outcomes)
+        )
 
     async def _propose(self, first: bool = False) -> None:
         await self._set_status(CohortStatus.MATCHING)
@@ -141,9 +191,72 @@ class CohortWorkflow:
                 continue
             return self._proposal.run_id
 
+    async def _start_detached_pairs(self) -> None:
+        """A page of pairs per activity, each page ``start_window`` starts at
+        a time; nothing of them is pending here once the page returns."""
+        while self._started < self._planned:
+            page = await self._activity(
+                PairStartActivities.start_pairs,
+                StartPairs(
+                    cohort=self._input.cohort,
+                    run_id=self._run_id,
+                    offset=self._started,
+                    limit=self._input.page_size,
+                    reports_to=workflow.info().workflow_id,
+                    in_flight=self._input.start_window,
+                ),
+                start_to_close=START_PAGE_TIMEOUT,
+                heartbeat_timeout=timedelta(minutes=1),
+            )
+            self._started += page.pairs
+            if page.pairs < self._input.page_size:
+                # The approved run holds fewer pairs than planned: none left.
+                self._started = self._planned
+            await self._continue_as_new_if_suggested()
+
+    async def _await_pairs(self) -> None:
+        """Until the store counts every pair closed; each report (or, failing
+        that, the clock) prompts a count."""
+        while True:
+            seen = self._reports
+            self._tally = await self._activity(PairStartActivities.pairs_tally, self._input.cohort)
+            self._outcomes = Counter(self._tally.outcomes)
+            if self._tally.closed >= self._planned:
+                return
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda seen=seen: self._reports > seen, timeout=TALLY_EVERY
+                )
+            await self._continue_as_new_if_suggested()
+
+    async def _continue_as_new_if_suggested(self) -> None:
+        if not workflow.info().is_continue_as_new_suggested():
+            return
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(self._input.model_copy(update={"progress": self._progress()}))
+
+    def _progress(self) -> CohortProgress:
+        return CohortProgress(
+            status=self._status,
+            run_id=self._run_id,
+            proposal=self._proposal,
+            planned=self._planned,
+            started=self._started,
+            tally=self._tally,
+        )
+
+    def _restore(self, progress: CohortProgress) -> None:
+        self._status = progress.status
+        self._run_id = progress.run_id
+        self._proposal = progress.proposal
+        self._planned = progress.planned
+        self._started = progress.started
+        self._tally = progress.tally
+        self._outcomes = Counter(progress.tally.outcomes)
+
     async def _start_pairs(self, run_id: int) -> None:
-        """Pages of pairs from the store; at most ``start_window`` child starts
-        in flight, so that thousands of pairs start smoothly."""
+        """Before PAIRS_REPORT_BACK: pages of pairs from the store started as
+        children, at most ``start_window`` child starts in flight."""
         window = asyncio.Semaphore(self._input.start_window)
         running: list[asyncio.Task[None]] = []
         offset = 0
@@ -177,6 +290,10 @@ class CohortWorkflow:
         self._started += 1
         result: MentorshipResult = await handle
         self._outcomes[result.outcome] += 1
+
+    @workflow.signal
+    def pair_closed(self, report: PairClosed) -> None:
+        self._reports += 1
 
     # ------------------------------------------------------------------ HR
 

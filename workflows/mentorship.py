@@ -24,12 +24,12 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from activities.store import StoreActivities
-    from mentorflow import schedule
+    from mentorflow import schedule, search_attributes
     from mentorflow.late_answers import received_in_window
     from mentorflow.models import (
         ActionReceipt,
@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         MentorshipSnapshot,
         MentorshipState,
         Outcome,
+        PairClosed,
         Participant,
         ParticipantLeft,
         PauseRequest,
@@ -182,8 +183,30 @@ class MentorshipWorkflow:
             # window starts when it really goes out, so nobody gets less time.
             await self._survey(SurveyKind.FINAL, max(self._term_end(), self._timeline_now()))
         result = await self._close()
+        await self._report_closed(result)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
+
+    def _enter(self, phase: Phase) -> None:
+        self._state.phase = phase
+        # Only pairs started with search attributes (by their cohort's
+        # activity, since PAIRS_REPORT_BACK) keep them up to date: an older
+        # child pair has none, and its history has no upsert to replay.
+        if workflow.info().typed_search_attributes.get(search_attributes.PHASE) is not None:
+            workflow.upsert_search_attributes([search_attributes.PHASE.value_set(phase.value)])
+
+    async def _report_closed(self, result: MentorshipResult) -> None:
+        """Wakes the cohort (or round) that started this pair, which counts
+        the closed pairs in the store: the close is recorded there already."""
+        if self._input.reports_to is None:
+            return
+        try:
+            await workflow.get_external_workflow_handle(self._input.reports_to).signal(
+                "pair_closed", PairClosed(mentorship_id=self._id, outcome=result.outcome)
+            )
+        except FailureError as err:
+            # The cohort is gone (terminated by an operator): nobody to tell.
+            workflow.logger.warning("could not report %s closed: %s", self._id, err)
 
     # ------------------------------------------------------------------ phases
 
@@ -223,7 +246,7 @@ class MentorshipWorkflow:
         elif len(self._state.confirmed) < 2:
             self._end(Outcome.NOT_STARTED, "The introduction was not confirmed in time.", None)
         else:
-            self._state.phase = Phase.GOALS
+            self._enter(Phase.GOALS)
 
     async def _send_introduction(
         self,
@@ -327,7 +350,7 @@ class MentorshipWorkflow:
                     )
                 await self._event("goals_missing")
         self._state.checkins_start = self._timeline_now()
-        self._state.phase = Phase.CHECKINS
+        self._enter(Phase.CHECKINS)
         if self._state.goals:
             planned = schedule.planned_checkins(self._program)
             self._state.calendar_sequence = 0
@@ -379,7 +402,7 @@ class MentorshipWorkflow:
         if midpoint is not None:
             await midpoint
         if not self._outcome:
-            self._state.phase = Phase.FINAL_SURVEY
+            self._enter(Phase.FINAL_SURVEY)
             await self._record_phase(Phase.FINAL_SURVEY)
 
     async def _checkin(self, number: int) -> None:
@@ -603,7 +626,7 @@ class MentorshipWorkflow:
             milestones_total=total,
             mean_value=round(sum(ratings) / len(ratings), 2) if ratings else None,
         )
-        self._state.phase = Phase.CLOSED
+        self._enter(Phase.CLOSED)
         if outcome == Outcome.GRADUATED:
             final = self._survey_answers.get(SurveyKind.FINAL, {})
             for person in self._people():

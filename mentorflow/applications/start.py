@@ -20,6 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from mentorflow import search_attributes
 from mentorflow.applications.models import (
     ApplicationDetails,
     ApplicationInput,
@@ -78,6 +79,9 @@ async def submit_application(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         task_queue=task_queue,
+        search_attributes=search_attributes.for_application(
+            application.cohort, application.program_name, application.employee_id
+        ),
         result_type=ApplicationSnapshot,
     )
     try:

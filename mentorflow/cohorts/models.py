@@ -18,11 +18,13 @@ class CohortInput(BaseModel):
     program: ProgramConfig
     opens_at: datetime
     closes_at: datetime
-    #: Child workflows being started at once: thousands of pairs start in a
+    #: Pair workflows being started at once: thousands of pairs start in a
     #: steady stream instead of one burst.
     start_window: int = Field(default=50, ge=1, le=1000)
     #: Pairs read from the store per activity call.
     page_size: int = Field(default=200, ge=1, le=2000)
+    #: Set only by continue-as-new: where the previous run left off.
+    progress: CohortProgress | None = None
 
     @model_validator(mode="after")
     def _closes_after_opening(self) -> CohortInput:
@@ -143,6 +145,46 @@ class PairsPageResult(BaseModel):
     pairs: list[MentorshipInput]
 
 
+class StartPairs(BaseModel):
+    """One page of an approved run's pairs to start through the client, each
+    as its own workflow (not a child) that reports back to ``reports_to``."""
+
+    cohort: str
+    run_id: int
+    offset: int
+    limit: int
+    reports_to: str
+    #: Workflow starts in flight at once inside the activity.
+    in_flight: int = Field(default=50, ge=1, le=1000)
+
+
+class PairsStarted(BaseModel):
+    #: Pairs on this page (started now or found started already).
+    pairs: int
+    #: Of those, pairs whose workflow was already there (a retried page).
+    already: int = 0
+
+
+class PairsTally(BaseModel):
+    """What the store says about a cohort's pairs."""
+
+    closed: int = 0
+    outcomes: dict[Outcome, int] = {}
+
+
+class CohortProgress(BaseModel):
+    """A running cohort's state, carried over continue-as-new: its history
+    starts afresh, its place in the lifecycle does not."""
+
+    status: CohortStatus
+    run_id: int
+    proposal: MatchingSummary | None = None
+    planned: int
+    #: Pairs started so far (the next page starts at this offset).
+    started: int
+    tally: PairsTally = PairsTally()
+
+
 class NotifyApplications(BaseModel):
     cohort: str
     run_id: int
@@ -169,3 +211,6 @@ class CohortResult(BaseModel):
     cohort: str
     pairs: int
     outcomes: dict[Outcome, int]
+
+
+CohortInput.model_rebuild()

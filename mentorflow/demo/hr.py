@@ -11,6 +11,7 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
+from mentorflow import search_attributes
 from mentorflow.applications.csv_import import ImportReport as ApplicationsReport
 from mentorflow.applications.csv_import import submit_rows
 from mentorflow.cohorts.models import (
@@ -94,6 +95,7 @@ class HumanResources:
             launch,
             id=launch.workflow_id,
             task_queue=self.stack.settings.temporal_task_queue,
+            search_attributes=search_attributes.for_cohort(self.cohort, program.program_name),
             result_type=CohortResult,
         )
         self.log.info(f"HR launched cohort {self.cohort} of {program.program_name}", "bold")

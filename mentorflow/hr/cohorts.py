@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from mentorflow import search_attributes
 from mentorflow.audit import AuditAction
 from mentorflow.cohorts.launch import CONFIRM_WITHIN, LaunchRefused, confirm_running, prepare_launch
 from mentorflow.cohorts.models import (
@@ -116,7 +117,11 @@ async def _launch(
             raise Conflict(f"cohort {name!r} exists already ({cohort.status})")
     try:
         handle = await client.start_workflow(
-            "CohortWorkflow", launch, id=launch.workflow_id, task_queue=task_queue
+            "CohortWorkflow",
+            launch,
+            id=launch.workflow_id,
+            task_queue=task_queue,
+            search_attributes=search_attributes.for_cohort(name, program.program_name),
         )
         trouble = await confirm_running(client, handle.id, confirm_within)
         if trouble:
