@@ -18,7 +18,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from mentorflow import search_attributes
 from mentorflow.cohorts.models import CloseRequest, CohortInput, CohortResult, ReviewDecision
@@ -33,6 +33,7 @@ from mentorflow.temporal_bins import dev_server_path
 from tests.conftest import SmtpServer
 from tests.support.children import HoldsChildren, Napping
 from tests.support.pairs import settings_for, worker_for
+from workflows import ALL_WORKFLOWS
 from workflows.cohort import CohortWorkflow
 
 PAIRS = 60
@@ -180,7 +181,9 @@ async def test_a_cohort_beyond_the_limit_starts_every_pair_and_closes(
     assert result.pairs == PAIRS
     assert result.outcomes == {Outcome.NOT_STARTED: PAIRS}
 
-    # Never a child: no run of the cohort started one, and it did continue-as-new.
+    # Never a child: no run of the cohort started one, and it did continue-as-new;
+    # every run, the ones resumed from CohortProgress too, replays.
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
     runs = 0
     run_id: str | None = first_run
     while run_id:
@@ -188,6 +191,7 @@ async def test_a_cohort_beyond_the_limit_starts_every_pair_and_closes(
         history = await client.get_workflow_handle(
             launch.workflow_id, run_id=run_id
         ).fetch_history()
+        await replayer.replay_workflow(history)
         kinds = {event.event_type for event in history.events}
         assert EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED not in kinds
         last = history.events[-1]

@@ -73,7 +73,7 @@ STEP_TIMEOUT = timedelta(minutes=2)
 START_PAGE_TIMEOUT = timedelta(minutes=10)
 #: Pairs report their close by signal; the store is counted this often
 #: anyway, in case a report never came (a pair reset by an operator, say).
-TALLY_EVERY = timedelta(hours=1)
+TALLY_EVERY = timedelta(days=1)
 #: Pairs are started by an activity and report back, not held as children.
 PAIRS_REPORT_BACK = "pairs-report-back"
 

@@ -20,16 +20,17 @@ from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from mentorflow.alumni_models import AlumniInvitationInput, InvitationAnswer, InvitationReason
-from mentorflow.application_models import (
+from mentorflow import search_attributes
+from mentorflow.alumni.models import AlumniInvitationInput, InvitationAnswer, InvitationReason
+from mentorflow.applications.models import (
     ApplicationDetails,
     ApplicationInput,
     ManagerDecision,
     MatchNotice,
     PoolClosed,
 )
-from mentorflow.cohort_models import CloseRequest, CohortInput, ReviewDecision
-from mentorflow.cohort_states import ApplicationStatus, CohortStatus
+from mentorflow.cohorts.models import CloseRequest, CohortInput, ReviewDecision
+from mentorflow.cohorts.states import ApplicationStatus, CohortStatus
 from mentorflow.directory import import_directory
 from mentorflow.hris.models import HrisSyncInput
 from mentorflow.models import (
@@ -413,6 +414,8 @@ SCENARIOS: dict[str, Scenario] = {
     "application_approved_after_matching": application_approved_after_matching,
     # With the applications not yet in the pool told it closed ("close-application-pool").
     "cohort_pool_closed_reviewed_and_run": cohort_reviewed_and_run,
+    # Pairs started by an activity, reporting back by signal ("pairs-report-back").
+    "cohort_pairs_reported_back": cohort_reviewed_and_run,
     "alumni_reminded_then_accepted": alumni_reminded_then_accepted,
     "hris_sync_applied": hris_sync_applied,
     "mentorship_late_answers": mentorship_late_answers,
@@ -429,6 +432,7 @@ async def main(names: list[str]) -> None:
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(time_skipping_server_path()),
     )
+    await search_attributes.register(env.client)
     try:
         for name in names or list(SCENARIOS):
             scenario = SCENARIOS[name]
