@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from mentorflow.cohorts.models import ReviewDecision
@@ -26,6 +27,7 @@ from mentorflow.hr.errors import (
 from mentorflow.hr.reports import cohort_report
 from mentorflow.store.audit import list_audit
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
+from mentorflow.temporal_bins import time_skipping_server_path
 from tests.conftest import SmtpServer
 from tests.support.pairs import SIX_MONTHS_BIWEEKLY, settings_for, start_pair, worker_for
 from tests.test_cohort_launch import cohort_rows, program_file
@@ -181,3 +183,27 @@ def test_a_report_names_what_is_wrong(sessions) -> None:  # type: ignore[no-unty
 
 def test_the_shell_actor_is_the_login_name() -> None:
     assert Actor.shell().who.startswith("cli:") and len(Actor.shell().who) > 4
+
+
+async def test_a_namespace_without_the_search_attributes_says_how_to_fix_it(
+    tmp_path: Path,
+    sqlite_url: str,
+    task_queue: str,
+    sessions,  # type: ignore[no-untyped-def]
+) -> None:
+    bare = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(time_skipping_server_path()),
+    )
+    try:
+        program = cohorts.read_program(program_file(tmp_path))
+        with pytest.raises(DidNotStart, match=r"MentorflowCohort.*deploy/README\.md"):
+            await cohorts.launch_cohort(
+                sessions, bare.client, task_queue, program, "bare", actor=ANNA
+            )
+    finally:
+        await bare.shutdown()
+    assert "bare" not in cohort_rows(sqlite_url)
+    assert trail(sessions) == [
+        ("anna@example.com", "launch", "cohort:bare", "failed", "did_not_start")
+    ]

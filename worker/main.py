@@ -23,6 +23,7 @@ from mentorflow.hris.schedule import ensure_sync_schedule
 from mentorflow.notices.schedule import ensure_digest_schedule
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
+from worker.bytecode import compile_workflows
 from workflows import ALL_WORKFLOWS
 
 
@@ -33,6 +34,7 @@ async def running_worker(
     """Run a worker for the duration of the block, then shut it down cleanly
     (in-flight activities finish) and release the database and SMTP pool."""
     upgrade(settings.resolved_database_url)
+    compile_workflows()
     engine = make_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
     email = EmailActivities(settings, sessions)

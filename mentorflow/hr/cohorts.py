@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from mentorflow import search_attributes
 from mentorflow.audit import AuditAction
@@ -126,6 +127,16 @@ async def _launch(
         trouble = await confirm_running(client, handle.id, confirm_within)
         if trouble:
             await handle.terminate(f"launch failed: {trouble}")
+    except RPCError as exc:
+        _withdraw(sessions, name)
+        if exc.status is RPCStatusCode.INVALID_ARGUMENT and "search attribute" in exc.message:
+            # A namespace set up without them: say what to do, not a stack trace.
+            raise DidNotStart(
+                f"cohort {name} did not start: {exc.message}. Create mentorflow's search "
+                "attributes in the Temporal namespace (deploy/README.md, Search attributes) "
+                "and launch it again."
+            ) from exc
+        raise
     except BaseException:
         _withdraw(sessions, name)
         raise

@@ -106,6 +106,8 @@ def record_mentorship_started(session: Session, record: models.MentorshipRecord)
             paused=False,
             outcome_reason="",
             started_at=record.started_at,
+            # The introduction is its first phase: no status write of its own.
+            status_at=record.started_at,
         )
         .on_conflict_do_nothing(index_elements=[Mentorship.id])
     )
