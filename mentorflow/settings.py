@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     temporal_task_queue: str = "mentorflow"
     temporal_dev_port: int = 7233
     temporal_ui_port: int = 8233
+    #: Workflows a worker keeps in memory between their tasks (the sticky
+    #: cache). A pair evicted from it is replayed from its history, in a new
+    #: sandbox, at its next step: Temporal's default of 1,000 makes every pair
+    #: of a 5,000-pair launch pay that again. Measured with
+    #: ``benchmarks/cohort_launch.py`` (benchmarks/README.md).
+    worker_max_cached_workflows: int = Field(default=10_000, ge=0)
+    #: Activities (email, store writes) one worker runs at once.
+    worker_max_concurrent_activities: int = Field(default=100, ge=1)
+    #: Workflow tasks one worker runs at once.
+    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
 
     smtp_host: str | None = Field(default=None, description="unset = local SMTP sink")
     smtp_port: int | None = None

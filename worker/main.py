@@ -51,6 +51,9 @@ async def running_worker(
         client,
         task_queue=queue,
         workflows=ALL_WORKFLOWS,
+        max_cached_workflows=settings.worker_max_cached_workflows,
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         activities=[
             email.send_email,
             *store.activities,
