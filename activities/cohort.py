@@ -148,6 +148,8 @@ class CohortActivities:
                 person = application.employee_id
                 if person in mentorships:
                     notices[person] = MatchNotice(matched=True, mentorship_ids=mentorships[person])
+                elif request.matched_only:
+                    continue  # still waiting: the next round looks again
                 elif application.role == Role.MENTEE.value and person not in notices:
                     reason = reasons.get(person, "HR changed the proposal.")
                     notices[person] = MatchNotice(matched=False, reason=reason)

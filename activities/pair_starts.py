@@ -72,8 +72,11 @@ class PairStartActivities:
                     .where(Mentorship.cohort == cohort, Mentorship.phase == Phase.CLOSED.value)
                     .group_by(Mentorship.outcome)
                 ).all()
+                pairs = session.scalar(
+                    select(func.count()).select_from(Mentorship).where(Mentorship.cohort == cohort)
+                )
             outcomes = {Outcome(outcome): n for outcome, n in rows if outcome is not None}
-            return PairsTally(closed=sum(n for _, n in rows), outcomes=outcomes)
+            return PairsTally(closed=sum(n for _, n in rows), outcomes=outcomes, pairs=pairs or 0)
 
         return await asyncio.to_thread(count)
 

@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     CLOSE = "close"
     APPROVE = "approve"
     RERUN = "rerun"
+    RUN_ROUND = "run_round"
     PAUSE = "pause"
     RESUME = "resume"
     END = "end"

@@ -318,6 +318,9 @@ class MentorshipInput(BaseModel):
     #: The workflow told by signal when the pair closes (its cohort or
     #: matching round); None for pairs started as a cohort's children.
     reports_to: str | None = None
+    #: An evergreen program: a mentee ending early may ask for a new mentor,
+    #: found in the program's next matching round.
+    rematch: bool = False
 
     @model_validator(mode="after")
     def _two_people(self) -> MentorshipInput:
@@ -353,6 +356,8 @@ class MentorshipResult(BaseModel):
     milestones_done: int = 0
     milestones_total: int = 0
     mean_value: float | None = None
+    #: Ended early with "I'd like a new mentor".
+    wants_new_mentor: bool = False
 
 
 # --------------------------------------------------------------------------- updates / signals
@@ -425,6 +430,9 @@ class SurveyAnswer(BaseModel):
 class EndRequest(BaseModel):
     by: str  # an employee id in the pair, or "hr"
     reason: str = Field(min_length=1, max_length=2000)
+    #: The mentee (or HR for them) asks to be matched again: an evergreen
+    #: program's next round finds them a new mentor.
+    wants_new_mentor: bool = False
 
 
 class PauseRequest(BaseModel):
@@ -494,6 +502,8 @@ class MentorshipSnapshot(BaseModel):
     outcome: Outcome | None = None
     outcome_reason: str = ""
     survey_questions: SurveyQuestions = SurveyQuestions()
+    #: The mentee may ask for a new mentor when ending early (evergreen program).
+    rematch: bool = False
 
 
 # --------------------------------------------------------------------------- activities

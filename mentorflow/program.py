@@ -186,6 +186,27 @@ class AlumniInvitations(BaseModel):
         return self
 
 
+class Intake(StrEnum):
+    """How people join: cohorts that open and close, or an evergreen program
+    taking applications at any time and matching them in rounds."""
+
+    COHORT = "cohort"
+    EVERGREEN = "evergreen"
+
+
+class Rounds(BaseModel):
+    """The matching rounds of an evergreen program."""
+
+    model_config = _strict_model()
+
+    #: A round runs this often, on a Temporal Schedule, over everyone waiting;
+    #: HR can run one in between (``mentorflow round run``).
+    every: Duration = timedelta(days=7)
+    #: Approve a round's proposal without HR's review; the approval, with the
+    #: proposal's numbers, is stored on the round for the audit.
+    auto_approve: bool = False
+
+
 # --------------------------------------------------------------------------- program
 
 
@@ -229,6 +250,15 @@ class ProgramConfig(ProgramSettings):
     manager_approval: ManagerApproval = ManagerApproval()
     matching: Matching = Matching()
     default_mentor_capacity: int = Field(default=2, ge=1, le=10)
+    #: ``evergreen``: applications are taken at any time and matched in
+    #: ``rounds``; ``cohort`` (the default): one matching when applications close.
+    intake: Intake = Intake.COHORT
+    rounds: Rounds = Rounds()
+    #: Mentors a mentee of an evergreen program may have over their
+    #: application, one new mentor a round (the seed: seek several mentors).
+    #: A mentorship that ended without a start (declined, timed out, the
+    #: mentor left) or with "I'd like a new mentor" does not use one up.
+    mentors_per_mentee: int = Field(default=1, ge=1, le=5)
     #: A pair whose mentor and mentee both asked for the same check-in cadence
     #: (weekly, biweekly, monthly) meets at it instead of ``cadence``, when
     #: ``cadence`` is itself one of those (a demo's seconds stay as they are).
@@ -294,6 +324,10 @@ class ProgramConfig(ProgramSettings):
         return self
 
     # ------------------------------------------------------------------- derived
+
+    @property
+    def evergreen(self) -> bool:
+        return self.intake is Intake.EVERGREEN
 
     @property
     def manager_emails(self) -> list[str]:

@@ -18,6 +18,7 @@ from activities.hr_notices import HrNoticeActivities
 from activities.hris import HrisActivities
 from activities.kept_answers import KeptAnswerActivities
 from activities.pair_starts import PairStartActivities
+from activities.rounds import RoundActivities
 from activities.store import StoreActivities
 from mentorflow.hris.schedule import ensure_sync_schedule
 from mentorflow.notices.schedule import ensure_digest_schedule
@@ -47,6 +48,7 @@ async def running_worker(
     notices = HrNoticeActivities(sessions, email)
     kept = KeptAnswerActivities(sessions)
     pair_starts = PairStartActivities(sessions, queue)
+    round_steps = RoundActivities(sessions, queue)
     worker = Worker(
         client,
         task_queue=queue,
@@ -64,6 +66,7 @@ async def running_worker(
             *notices.activities,
             *kept.activities,
             *pair_starts.activities,
+            *round_steps.activities,
         ],
     )
     if settings.hris_source is not None:

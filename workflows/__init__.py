@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from workflows.cohort import CohortWorkflow
     from workflows.hr_digest import HrDigestWorkflow
     from workflows.hris_sync import HrisSyncWorkflow
+    from workflows.matching_round import MatchingRoundWorkflow
     from workflows.mentorship import MentorshipWorkflow
     from workflows.resend_email import ResendEmailWorkflow
+    from workflows.round_due import RoundDueWorkflow
 
     ALL_WORKFLOWS: list[type]
 
@@ -31,6 +33,8 @@ _MODULES = {
     "AlumniInvitationWorkflow": "workflows.alumni",
     "HrDigestWorkflow": "workflows.hr_digest",
     "ResendEmailWorkflow": "workflows.resend_email",
+    "MatchingRoundWorkflow": "workflows.matching_round",
+    "RoundDueWorkflow": "workflows.round_due",
 }
 
 
@@ -49,6 +53,8 @@ __all__ = [
     "CohortWorkflow",
     "HrDigestWorkflow",
     "HrisSyncWorkflow",
+    "MatchingRoundWorkflow",
     "MentorshipWorkflow",
     "ResendEmailWorkflow",
+    "RoundDueWorkflow",
 ]

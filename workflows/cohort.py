@@ -99,6 +99,8 @@ class CohortWorkflow:
 
     @workflow.run
     async def run(self, input: CohortInput) -> CohortResult:
+        if input.program.evergreen:
+            return await self._run_intake(input)
         if input.progress is None and not await self._open_to_approved(input):
             # Started its pairs as children, before PAIRS_REPORT_BACK.
             return await self._finish()
@@ -147,6 +149,46 @@ class CohortWorkflow:
             return True
         await self._start_pairs(run_id)
         return False
+
+    async def _run_intake(self, input: CohortInput) -> CohortResult:
+        """An evergreen program's intake: open until HR closes it, matched
+        in rounds (``MatchingRoundWorkflow``, not children of this one),
+        then closed once its last pair has."""
+        if input.progress is None:
+            await self._activity(
+                CohortActivities.record_cohort,
+                CohortRecord(
+                    cohort=input.cohort,
+                    program=input.program,
+                    opens_at=input.opens_at,
+                    closes_at=input.closes_at,
+                ),
+            )
+            await self._activity(
+                CohortActivities.admit_held_applications,
+                input.cohort,
+                start_to_close=timedelta(minutes=30),
+            )
+        if self._status == CohortStatus.OPEN:
+            while not self._closed_early:
+                await self._count_pairs()
+                seen = self._reports
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(
+                        lambda seen=seen: self._closed_early or self._reports > seen,
+                        timeout=TALLY_EVERY,
+                    )
+                await self._continue_as_new_if_suggested()
+            await self._set_status(CohortStatus.RUNNING)
+        await self._await_pairs()
+        return await self._finish()
+
+    async def _count_pairs(self) -> None:
+        self._tally = await self._activity(PairStartActivities.pairs_tally, self._input.cohort)
+        self._outcomes = Counter(self._tally.outcomes)
+        if self._input.program.evergreen:
+            # Rounds add pairs as they go: the store counts them.
+            self._planned = self._started = self._tally.pairs
 
     async def _finish(self) -> CohortResult:
         if workflow.patched("invite-alumni"):
@@ -219,8 +261,7 @@ class CohortWorkflow:
         that, the clock) prompts a count."""
         while True:
             seen = self._reports
-            self._tally = await self._activity(PairStartActivities.pairs_tally, self._input.cohort)
-            self._outcomes = Counter(self._tally.outcomes)
+            await self._count_pairs()
             if self._tally.closed >= self._planned:
                 return
             with contextlib.suppress(TimeoutError):
@@ -300,6 +341,11 @@ class CohortWorkflow:
     @workflow.update
     async def close_applications(self, request: CloseRequest) -> ActionReceipt:
         self._closed_early = True
+        if self._input.program.evergreen:
+            return ActionReceipt(
+                message="The intake is closed: no new applications or rounds; "
+                "running pairs go on to their end."
+            )
         return ActionReceipt(message="Applications are closed; matching starts now.")
 
     @close_applications.validator

@@ -115,6 +115,7 @@ class MentorshipWorkflow:
         self._outcome: Outcome | None = None
         self._outcome_reason = ""
         self._ended_by: str | None = None
+        self._wants_new_mentor = False
         self._declines: dict[str, str] = {}
         self._proposal: list[Goal] | None = None
         #: The proposal the mentor sent back, to prefill the mentee's next one.
@@ -636,6 +637,7 @@ class MentorshipWorkflow:
             milestones_done=done,
             milestones_total=total,
             mean_value=round(sum(ratings) / len(ratings), 2) if ratings else None,
+            wants_new_mentor=self._wants_new_mentor,
         )
         self._enter(Phase.CLOSED)
         if outcome == Outcome.GRADUATED:
@@ -1001,14 +1003,26 @@ class MentorshipWorkflow:
 
     @workflow.update
     async def end_early(self, request: EndRequest) -> ActionReceipt:
+        if self._outcome is None:
+            self._wants_new_mentor = request.wants_new_mentor
         self._end(Outcome.ENDED_EARLY, request.reason, request.by)
-        await self._event("ended_early", actor=request.by, detail={"reason": request.reason})
+        detail: dict[str, object] = {"reason": request.reason}
+        if request.wants_new_mentor:
+            detail["wants_new_mentor"] = True
+        await self._event("ended_early", actor=request.by, detail=detail)
+        if request.wants_new_mentor:
+            return ActionReceipt(
+                message="The mentorship has ended. Thank you for your time together. "
+                "We will look for a new mentor for you in the program's next matching round."
+            )
         return ActionReceipt(message="The mentorship has ended. Thank you for your time together.")
 
     @end_early.validator
     def _validate_end(self, request: EndRequest) -> None:
         self._require_member(request.by, hr_allowed=True)
         self._require_open()
+        if request.wants_new_mentor and request.by not in (self._input.mentee.employee_id, HR):
+            raise ValueError("Only the mentee (or HR for them) can ask for a new mentor.")
 
     @workflow.update
     async def pause(self, request: PauseRequest) -> ActionReceipt:
@@ -1103,6 +1117,7 @@ class MentorshipWorkflow:
             or (Outcome.GRADUATED if self._state.phase == Phase.CLOSED else None),
             outcome_reason=self._outcome_reason,
             survey_questions=self._program.survey_questions,
+            rematch=self._input.rematch,
         )
 
     # ------------------------------------------------------------------ helpers

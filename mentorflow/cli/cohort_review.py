@@ -28,6 +28,7 @@ from mentorflow.hr.audited import Actor
 from mentorflow.hr.errors import HrError, Refused
 from mentorflow.hr.reports import FORMATS, cohort_report
 from mentorflow.matching import MatchingResult
+from mentorflow.program import iso_duration
 from mentorflow.report import CSV_TABLES
 from mentorflow.settings import Settings, get_settings
 
@@ -89,6 +90,15 @@ async def _launch(
             closes_in=closes_in,
             confirm_within=timedelta(seconds=confirm_within),
         )
+    if program.evergreen:
+        console.print(
+            f"Intake [bold]{name}[/] of {launched.program_name} launched: applications are "
+            f"open at any time, matched in a round every {iso_duration(program.rounds.every)} "
+            f"(`mentorflow round run {name}` runs one now).\n"
+            f"Apply on {settings.base_url}/apply/{name}.",
+            soft_wrap=True,
+        )
+        return 0
     console.print(
         f"Cohort [bold]{name}[/] of {launched.program_name} launched: applications are open "
         f"until {launched.closes_at:%d %B %Y %H:%M} UTC.\n"

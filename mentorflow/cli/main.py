@@ -19,6 +19,7 @@ from mentorflow.cli.hr import hr_app
 from mentorflow.cli.hris import hris_app
 from mentorflow.cli.mentorship import mentorship_app
 from mentorflow.cli.program import program_app
+from mentorflow.cli.round import round_app
 from mentorflow.cli.running import exit_after
 from mentorflow.consoles import console, errors, typer_options
 from mentorflow.settings import Settings, get_settings
@@ -36,6 +37,7 @@ app.add_typer(mentorship_app, name="mentorship")
 app.add_typer(program_app, name="program")
 app.add_typer(directory_app, name="directory")
 app.add_typer(cohort_app, name="cohort")
+app.add_typer(round_app, name="round")
 app.add_typer(hris_app, name="hris")
 app.add_typer(hr_app, name="hr")
 app.command("report")(report)

@@ -8,18 +8,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorflow.cohorts.states import ApplicationStatus
+from mentorflow.cohorts.waiting import waiting_pool
 from mentorflow.directory import chain_of, manager_map, people_by_id
-from mentorflow.matching import MatchingInput, MatchingResult, MenteeProfile, MentorProfile, match
+from mentorflow.matching import (
+    MatchingInput,
+    MatchingResult,
+    MenteeProfile,
+    MentorProfile,
+    PreviousPair,
+    match,
+)
 from mentorflow.models import Role
 from mentorflow.program import ProgramConfig
 from mentorflow.store import cohorts
-from mentorflow.store.schema import Application, Person
+from mentorflow.store.schema import Application, Mentorship, Person
 
 _DIGITS = re.compile(r"\d+")
+#: Mentee ids per query of ``previous_pairs``.
+_SLICE = 5_000
 
 
 def level_rank(program: ProgramConfig, level: str) -> int:
@@ -32,12 +44,25 @@ def level_rank(program: ProgramConfig, level: str) -> int:
     return int(digits.group()) if digits else 0
 
 
-def build_matching_input(session: Session, cohort_name: str) -> MatchingInput:
+def build_matching_input(
+    session: Session, cohort_name: str, evergreen_round_at: datetime | None = None
+) -> MatchingInput:
+    """The cohort's approved applications; for a round of an evergreen
+    program (``evergreen_round_at``, when the round opened), everyone waiting
+    in its intake, each mentor with the room left after their running pairs.
+    Pairs who have been together before, in any cohort or round, are
+    excluded either way."""
     cohort = cohorts.get_cohort(session, cohort_name)
     if cohort is None:
         raise cohorts.UnknownCohort(f"no cohort {cohort_name!r}")
     program = cohorts.cohort_program(cohort)
-    pool = cohorts.list_applications(session, cohort_name, ApplicationStatus.APPROVED)
+    room: dict[str, int] = {}
+    if evergreen_round_at is None:
+        pool = cohorts.list_applications(session, cohort_name, ApplicationStatus.APPROVED)
+    else:
+        waiting = waiting_pool(session, cohort_name, program)
+        room = {a.employee_id: places for a, places in waiting.mentors}
+        pool = [*waiting.mentees, *(a for a, _ in waiting.mentors)]
     people = people_by_id(session, {a.employee_id for a in pool})
     managers = manager_map(session)
 
@@ -66,7 +91,7 @@ def build_matching_input(session: Session, cohort_name: str) -> MatchingInput:
     mentors = [
         MentorProfile(
             **facts(a),
-            capacity=a.capacity or program.default_mentor_capacity,
+            capacity=room.get(a.employee_id) or a.capacity or program.default_mentor_capacity,
             expertise=a.expertise,
         )
         for a in pool
@@ -77,9 +102,30 @@ def build_matching_input(session: Session, cohort_name: str) -> MatchingInput:
         mentors=mentors,
         rules=program.matching.rules,
         weights=program.matching.weights,
+        excluded_pairs=previous_pairs(session, mentees, mentors),
         # Offsets are read when the pairs start, not whenever the run happens.
-        reference_time=cohort.closes_at,
+        reference_time=evergreen_round_at or cohort.closes_at,
     )
+
+
+def previous_pairs(
+    session: Session, mentees: list[MenteeProfile], mentors: list[MentorProfile]
+) -> list[PreviousPair]:
+    """Every mentorship the store holds between these mentees and mentors,
+    in any cohort and with any outcome: nobody is offered the same partner
+    twice. Read in slices of mentees, so the query stays within the
+    database's limit on parameters however large the pool."""
+    mentor_ids = {m.employee_id for m in mentors}
+    mentee_ids = sorted(m.employee_id for m in mentees)
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(mentee_ids), _SLICE):
+        rows = session.execute(
+            select(Mentorship.mentee_id, Mentorship.mentor_id).where(
+                Mentorship.mentee_id.in_(mentee_ids[start : start + _SLICE])
+            )
+        )
+        found.update((mentee, mentor) for mentee, mentor in rows if mentor in mentor_ids)
+    return [PreviousPair(mentee_id=e, mentor_id=m) for e, m in sorted(found)]
 
 
 @dataclass(frozen=True)
@@ -89,8 +135,15 @@ class MatchingRunOutcome:
     result: MatchingResult
 
 
-def run_matching(session: Session, cohort_name: str) -> MatchingRunOutcome:
-    problem = build_matching_input(session, cohort_name)
+def run_matching(
+    session: Session,
+    cohort_name: str,
+    round_number: int | None = None,
+    round_opened_at: datetime | None = None,
+) -> MatchingRunOutcome:
+    """A run over the cohort's pool, or over everyone waiting for an
+    evergreen round (``round_number``, opened at ``round_opened_at``)."""
+    problem = build_matching_input(session, cohort_name, round_opened_at)
     result = match(problem)
     run = cohorts.record_matching_run(
         session,
@@ -101,5 +154,6 @@ def run_matching(session: Session, cohort_name: str) -> MatchingRunOutcome:
         input_digest=result.input_digest,
         matched=result.matched_count,
         total_score=result.total_score,
+        round_number=round_number,
     )
     return MatchingRunOutcome(run.id, problem, result)

@@ -170,6 +170,9 @@ class PairsTally(BaseModel):
 
     closed: int = 0
     outcomes: dict[Outcome, int] = {}
+    #: Every pair the store holds for the cohort, running or closed (an
+    #: evergreen intake's total grows with each round).
+    pairs: int = 0
 
 
 class CohortProgress(BaseModel):
@@ -188,6 +191,9 @@ class CohortProgress(BaseModel):
 class NotifyApplications(BaseModel):
     cohort: str
     run_id: int
+    #: An evergreen round tells only the matched: everyone else stays
+    #: waiting for the next round, their application open.
+    matched_only: bool = False
 
 
 class ClosePool(BaseModel):

@@ -92,6 +92,8 @@ def broken_rules(
                 f"their time zones are {hours:g} h apart, more than the program's "
                 f"{problem.rules.max_timezone_gap_hours:g} h"
             )
+        if rule is HardRule.PAIRED_BEFORE:
+            return f"{mentor_id} and {mentee_id} have been paired before"
         languages = ", ".join(mentor.languages) or "none"
         return (
             f"they share no language (mentor: {languages}; "
@@ -233,6 +235,7 @@ def mentorship_inputs(
             alumni=AlumniPromise(
                 enabled=program.alumni.enabled, min_value_rating=program.alumni.min_value_rating
             ),
+            rematch=program.evergreen,
         )
         for pair in pairs
     ]

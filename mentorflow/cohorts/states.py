@@ -30,6 +30,33 @@ COHORT_TRANSITIONS: dict[CohortStatus, frozenset[CohortStatus]] = {
 }
 
 
+#: An evergreen intake is matched in rounds while open, so it goes from open
+#: to running (its last pairs under way) when HR closes it.
+INTAKE_TRANSITIONS: dict[CohortStatus, frozenset[CohortStatus]] = {
+    **COHORT_TRANSITIONS,
+    CohortStatus.OPEN: frozenset({CohortStatus.RUNNING, CohortStatus.CLOSED}),
+}
+
+
+class RoundStatus(StrEnum):
+    """Where one matching round of an evergreen program is."""
+
+    MATCHING = "matching"  # everyone waiting gathered, the engine running
+    REVIEW = "review"  # a proposal waits for HR's approval
+    STARTING = "starting"  # approved; its pairs are being started
+    DONE = "done"  # every approved pair started
+    EMPTY = "empty"  # nobody could be matched this round
+
+
+#: A round in one of these holds the pool: the next one waits for it.
+OPEN_ROUND = frozenset({RoundStatus.MATCHING, RoundStatus.REVIEW, RoundStatus.STARTING})
+
+
+class RoundTrigger(StrEnum):
+    SCHEDULE = "schedule"
+    HR = "hr"
+
+
 class ApplicationStatus(StrEnum):
     SUBMITTED = "submitted"
     ELIGIBLE = "eligible"

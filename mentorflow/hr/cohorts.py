@@ -23,6 +23,7 @@ from mentorflow.cohorts.models import (
     cohort_workflow_id,
 )
 from mentorflow.cohorts.review import CohortReview, read_review
+from mentorflow.cohorts.round_schedule import ensure_rounds_schedule, remove_rounds_schedule
 from mentorflow.hr import workflow_calls
 from mentorflow.hr.audited import Actor, audited
 from mentorflow.hr.errors import Conflict, DidNotStart, InvalidInput, ProgramProblems
@@ -146,6 +147,9 @@ async def _launch(
             f"cohort {name} did not start: {trouble}. "
             "It was stopped and withdrawn; launch it again once this is fixed."
         )
+    if program.evergreen:
+        # Rounds every ``rounds.every`` from now on; HR can run one sooner.
+        await ensure_rounds_schedule(client, name, program.rounds.every, task_queue)
     return LaunchedCohort(
         name=name,
         program_name=program.program_name,
@@ -172,15 +176,23 @@ async def cohort_status(sessions: sessionmaker[Session], client: Client, name: s
 async def close_applications(
     sessions: sessionmaker[Session], client: Client, name: str, *, actor: Actor
 ) -> ActionReceipt:
-    """Closes applications now (instead of at the set time); matching starts."""
+    """Closes applications now (instead of at the set time); matching
+    starts. An evergreen intake closes for good: its rounds' Schedule is
+    removed, and its running pairs go on to their end."""
     async with audited(sessions, actor, AuditAction.CLOSE, f"cohort:{name}"):
-        return await workflow_calls.update(
+        receipt = await workflow_calls.update(
             client,
             cohort_workflow_id(name),
             "close_applications",
             CloseRequest(),
             missing=_missing(name),
         )
+        with sessions() as session:
+            stored = cohorts.get_cohort(session, name)
+            evergreen = stored is not None and cohorts.cohort_program(stored).evergreen
+        if evergreen:
+            await remove_rounds_schedule(client, name)
+        return receipt
 
 
 async def review_cohort(

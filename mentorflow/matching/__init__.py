@@ -28,6 +28,7 @@ from mentorflow.matching.model import (
     MenteeProfile,
     MentorProfile,
     MentorWithCapacity,
+    PreviousPair,
     UnmatchedMentee,
     UnmatchedReason,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "MenteeProfile",
     "MentorProfile",
     "MentorWithCapacity",
+    "PreviousPair",
     "UnmatchedMentee",
     "UnmatchedReason",
     "match",

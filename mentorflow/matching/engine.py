@@ -241,6 +241,7 @@ class _Run:
             HardRule.SAME_DEPARTMENT: "in your department",
             HardRule.TIMEZONE_GAP: f"more than {gap or 0:g} h away",
             HardRule.NO_SHARED_LANGUAGE: "without a language in common with you",
+            HardRule.PAIRED_BEFORE: "who mentored you before",
         }
         parts = [f"{count} {wording[rule]}" for rule, count in excluded_by.items()]
         several = " (a mentor may fail several rules)" if sum(excluded_by.values()) > self.m else ""

@@ -139,11 +139,21 @@ class MatchingWeights(_Strict):
     cadence: float = Field(default=0.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
 
 
+class PreviousPair(_Strict):
+    """Two people who have been paired before (in any cohort or round)."""
+
+    mentee_id: str
+    mentor_id: str
+
+
 class MatchingInput(_Strict):
     mentees: list[MenteeProfile]
     mentors: list[MentorProfile]
     rules: MatchingRules = MatchingRules()
     weights: MatchingWeights = MatchingWeights()
+    #: Pairs that must not be proposed again: a person is never offered the
+    #: same partner twice (a hard rule, like the reporting line).
+    excluded_pairs: list[PreviousPair] = []
     #: The instant at which UTC offsets are read (daylight saving differs over
     #: the year); pass the cohort's start, never "now".
     reference_time: datetime
@@ -175,6 +185,12 @@ class MatchingInput(_Strict):
             update={
                 "mentees": sorted(self.mentees, key=lambda p: p.employee_id),
                 "mentors": sorted(self.mentors, key=lambda p: p.employee_id),
+                "excluded_pairs": [
+                    PreviousPair(mentee_id=mentee, mentor_id=mentor)
+                    for mentee, mentor in sorted(
+                        {(p.mentee_id, p.mentor_id) for p in self.excluded_pairs}
+                    )
+                ],
             }
         )
 
@@ -227,6 +243,7 @@ class HardRule(StrEnum):
     SAME_DEPARTMENT = "same_department"
     TIMEZONE_GAP = "timezone_gap"
     NO_SHARED_LANGUAGE = "no_shared_language"
+    PAIRED_BEFORE = "paired_before"
 
 
 class UnmatchedReason(StrEnum):

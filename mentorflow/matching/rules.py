@@ -8,7 +8,8 @@ A pair is eligible only if no rule excludes it:
 - optionally, not in the same department;
 - optionally, UTC offsets at ``reference_time`` at most N hours apart, measured
   around the clock (UTC-10 and UTC+12 are 2 h apart, not 22 h);
-- optionally, at least one shared language (someone who lists none shares none).
+- optionally, at least one shared language (someone who lists none shares none);
+- the two have not been paired before (``excluded_pairs``).
 
 Rules are evaluated on dense boolean blocks (mentees × mentors): a few vector
 operations per rule, instead of a Python test per pair.
@@ -62,6 +63,12 @@ class HardRules:
             line.update((mentee_index[b], j) for b in mentor.manager_chain if b in mentee_index)
         self.same_person = self._pairs(same_person)
         self.reporting_line = self._pairs(sorted(line))
+        before = {
+            (mentee_index[p.mentee_id], mentor_index[p.mentor_id])
+            for p in problem.excluded_pairs
+            if p.mentee_id in mentee_index and p.mentor_id in mentor_index
+        }
+        self.paired_before = self._pairs(sorted(before))
 
     def _pairs(self, pairs: list[tuple[int, int]]) -> sp.csr_array:
         rows = np.array([i for i, _ in pairs], dtype=np.int64)
@@ -75,6 +82,8 @@ class HardRules:
             HardRule.SELF: self.same_person[rows].toarray(),
             HardRule.REPORTING_LINE: self.reporting_line[rows].toarray(),
         }
+        if self.paired_before.nnz:
+            masks[HardRule.PAIRED_BEFORE] = self.paired_before[rows].toarray()
         if self.rules.exclude_same_department:
             masks[HardRule.SAME_DEPARTMENT] = (
                 self.mentee_department[rows, None] == self.mentor_department[None, :]

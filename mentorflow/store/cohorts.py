@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from mentorflow.cohorts.states import (
     COHORT_TRANSITIONS,
+    INTAKE_TRANSITIONS,
     ApplicationSource,
     ApplicationStatus,
     CohortStatus,
@@ -136,12 +137,14 @@ def _cohort(session: Session, name: str, *, lock: bool = False) -> Cohort:
 
 def set_cohort_status(session: Session, name: str, status: CohortStatus) -> Cohort:
     """Moves the cohort to ``status``; setting the status it has is a no-op (a
-    retry), a move ``COHORT_TRANSITIONS`` does not allow is refused."""
+    retry), a move ``COHORT_TRANSITIONS`` (``INTAKE_TRANSITIONS`` for an
+    evergreen intake) does not allow is refused."""
     cohort = _cohort(session, name, lock=True)
     current = CohortStatus(cohort.status)
     if current is status:
         return cohort
-    if status not in COHORT_TRANSITIONS[current]:
+    moves = INTAKE_TRANSITIONS if cohort_program(cohort).evergreen else COHORT_TRANSITIONS
+    if status not in moves[current]:
         raise CohortStoreError(f"cohort {name!r} cannot go from {current} to {status}")
     cohort.status = status.value
     session.flush()
@@ -348,11 +351,14 @@ def record_matching_run(
     matched: int,
     total_score: float,
     at: datetime | None = None,
+    round_number: int | None = None,
 ) -> MatchingRun:
-    """Stores one matching run (pydantic models or plain JSON values).
+    """Stores one matching run (pydantic models or plain JSON values), of
+    the cohort or of one of its evergreen rounds (``round_number``).
 
-    A retry of the same run (the cohort's latest run has the same digest,
-    weights and result) returns that run instead of storing it twice.
+    A retry of the same run (the latest run of the cohort's round has the
+    same digest, weights and result) returns that run instead of storing it
+    twice.
     """
     _cohort(session, cohort)
     stored_input, stored_weights, stored_result = (
@@ -360,7 +366,7 @@ def record_matching_run(
         _json(weights),
         _json(result),
     )
-    latest = latest_matching_run(session, cohort)
+    latest = latest_matching_run(session, cohort, round_number)
     if (
         latest is not None
         and latest.input_digest == input_digest
@@ -379,6 +385,7 @@ def record_matching_run(
         total_score=total_score,
         approved=False,
         overrides={},
+        round_number=round_number,
     )
     session.add(run)
     session.flush()
@@ -389,9 +396,20 @@ def get_matching_run(session: Session, run_id: int) -> MatchingRun | None:
     return session.get(MatchingRun, run_id)
 
 
-def latest_matching_run(session: Session, cohort: str) -> MatchingRun | None:
+def _same_round(round_number: int | None) -> Any:
+    if round_number is None:
+        return MatchingRun.round_number.is_(None)
+    return MatchingRun.round_number == round_number
+
+
+def latest_matching_run(
+    session: Session, cohort: str, round_number: int | None = None
+) -> MatchingRun | None:
+    """The cohort's latest run (of its evergreen round ``round_number``)."""
     return session.scalar(
-        select(MatchingRun).where(MatchingRun.cohort == cohort).order_by(MatchingRun.id.desc())
+        select(MatchingRun)
+        .where(MatchingRun.cohort == cohort, _same_round(round_number))
+        .order_by(MatchingRun.id.desc())
     )
 
 
@@ -405,7 +423,8 @@ def approve_matching_run(
     """HR approves a run, with their overrides (pairs dropped or forced).
 
     Only the cohort's latest run can be approved (HR must not approve a
-    proposal a re-run has replaced), and only one run per cohort. Approving
+    proposal a re-run has replaced), and only one run per cohort (per round
+    of an evergreen program). Approving
     again with the same overrides is a no-op; with different ones, refused.
     """
     run = session.scalar(select(MatchingRun).where(MatchingRun.id == run_id).with_for_update())
@@ -418,13 +437,17 @@ def approve_matching_run(
                 f"matching run {run_id} is already approved, with other overrides"
             )
         return run
-    latest = latest_matching_run(session, run.cohort)
+    latest = latest_matching_run(session, run.cohort, run.round_number)
     if latest is not None and latest.id != run.id:
         raise CohortStoreError(
             f"matching run {run_id} was replaced by run {latest.id}; review that one"
         )
     other = session.scalar(
-        select(MatchingRun.id).where(MatchingRun.cohort == run.cohort, MatchingRun.approved)
+        select(MatchingRun.id).where(
+            MatchingRun.cohort == run.cohort,
+            _same_round(run.round_number),
+            MatchingRun.approved,
+        )
     )
     if other is not None:
         raise CohortStoreError(f"cohort {run.cohort!r} already has an approved run ({other})")

@@ -371,6 +371,7 @@ def record_status(session: Session, record: models.StatusRecord) -> bool:
         mentorship.ended_at = record.at
     if record.result is not None:
         mentorship.result = record.result.model_dump(mode="json")
+        mentorship.wants_new_mentor = record.result.wants_new_mentor
     mentorship.status_at = record.at
     session.flush()
     return True

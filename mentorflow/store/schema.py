@@ -35,6 +35,8 @@ from mentorflow.cohorts.states import (
     CohortStatus,
     InvitationStatus,
     PendingReason,
+    RoundStatus,
+    RoundTrigger,
     SyncStatus,
 )
 from mentorflow.models import Participant, Role
@@ -122,6 +124,9 @@ class Mentorship(Base):
     #: Null while running; a ``models.Outcome`` once closed.
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     outcome_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Ended early with the mentee asking for a new mentor: an evergreen
+    #: program's next round matches them again.
+    wants_new_mentor: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
     #: The workflow's ``MentorshipResult`` once closed.
@@ -418,6 +423,39 @@ class MatchingRun(Base):
     approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
     #: HR's changes on approval (pairs dropped, pairs forced).
     overrides: Mapped[dict] = mapped_column(default=dict)
+    #: The evergreen round this run was made for; null for a cohort's run.
+    round_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class MatchingRound(Base):
+    """One matching round of an evergreen program's intake (a cohort that
+    never closes): who was waiting, what was proposed and how it was approved."""
+
+    __tablename__ = "matching_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cohort: Mapped[str] = mapped_column(ForeignKey("cohorts.name"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=RoundStatus.MATCHING.value)
+    trigger: Mapped[str] = mapped_column(String(16))
+    #: Who asked for it: an HR email, or "schedule".
+    requested_by: Mapped[str] = mapped_column(String(320), default="")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("matching_runs.id"), nullable=True)
+    waiting_mentees: Mapped[int] = mapped_column(Integer, default=0)
+    mentors_with_room: Mapped[int] = mapped_column(Integer, default=0)
+    pairs: Mapped[int] = mapped_column(Integer, default=0)
+    auto_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Why it was approved or ended as it did, in words kept for the audit.
+    note: Mapped[str] = mapped_column(Text, default="")
+    opened_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("cohort", "number"),
+        CheckConstraint(_one_of("status", RoundStatus), name="status"),
+        CheckConstraint(_one_of("trigger", RoundTrigger), name="trigger"),
+    )
 
 
 class HrisSync(Base):

@@ -260,7 +260,11 @@ def parse_end(form: Mapping[str, str], by: str) -> Action:
         else None,
     )
     if action == "end":
-        return Action("end_early", _build(r, EndRequest, by=by, reason=reason))
+        wants_new_mentor = form.get("new_mentor") == "yes"
+        return Action(
+            "end_early",
+            _build(r, EndRequest, by=by, reason=reason, wants_new_mentor=wants_new_mentor),
+        )
     if action == "resume":
         return Action("resume", _build(r, ResumeRequest, by=by))
     return Action("pause", _build(r, PauseRequest, by=by, reason=reason))
