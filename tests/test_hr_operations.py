@@ -197,7 +197,9 @@ async def test_a_namespace_without_the_search_attributes_says_how_to_fix_it(
     )
     try:
         program = cohorts.read_program(program_file(tmp_path))
-        with pytest.raises(DidNotStart, match=r"MentorflowCohort.*deploy/README\.md"):
+        with pytest.raises(
+            DidNotStart, match=r"search attribute Mentorflow\w+ is not defined.*deploy/README\.md"
+        ):
             await cohorts.launch_cohort(
                 sessions, bare.client, task_queue, program, "bare", actor=ANNA
             )

@@ -20,6 +20,7 @@ from mentorflow.matching import (
     MatchingWeights,
     MenteeProfile,
     MentorProfile,
+    PreviousPair,
     UnmatchedReason,
     match,
     solver,
@@ -89,6 +90,26 @@ def test_a_person_applying_as_both_is_never_their_own_mentor() -> None:
     result = match(problem([mentee("sam"), mentee("kim")], [mentor("sam", capacity=2)]))
     assert pairs_of(result) == {("kim", "sam")}
     assert unmatched_of(result)["sam"].excluded_by == {HardRule.SELF: 1}
+
+
+def test_two_people_paired_before_are_never_proposed_again() -> None:
+    before = [PreviousPair(mentee_id="kim", mentor_id="ana")]
+    # Ana is Kim's best match by far, but they have been a pair before.
+    result = match(
+        problem(
+            [mentee("kim", goals="kubernetes operators")],
+            [mentor("ana", expertise="kubernetes operators"), mentor("bo", expertise="pottery")],
+            excluded_pairs=before,
+        )
+    )
+    assert pairs_of(result) == {("kim", "bo")}
+    alone = match(problem([mentee("kim")], [mentor("ana")], excluded_pairs=before))
+    assert unmatched_of(alone)["kim"].excluded_by == {HardRule.PAIRED_BEFORE: 1}
+    assert "1 who mentored you before" in unmatched_of(alone)["kim"].text
+    # In the digest too: the same applications with another history are another run.
+    assert problem([mentee("kim")], [mentor("ana")], excluded_pairs=before).digest() != (
+        problem([mentee("kim")], [mentor("ana")]).digest()
+    )
 
 
 def test_a_shared_language_is_required_unless_the_program_waives_it() -> None:

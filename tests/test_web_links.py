@@ -34,7 +34,7 @@ from mentorflow.models import (
 )
 from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker
-from mentorflow.store.schema import SurveyResponse, UsedLink
+from mentorflow.store.schema import Mentorship, SurveyResponse, UsedLink
 from mentorflow.web import create_app
 from mentorflow.web.deps import TemporalConnector
 from mentorflow.web.participant.answer_delivery import deliver_due
@@ -79,9 +79,13 @@ class Site:
     smtp: SmtpServer
     task_queue: str
 
-    async def start(self, program: ProgramSettings = SIX_MONTHS_BIWEEKLY) -> WorkflowHandle:
+    async def start(
+        self, program: ProgramSettings = SIX_MONTHS_BIWEEKLY, rematch: bool = False
+    ) -> WorkflowHandle:
         cohort = f"c-{uuid.uuid4().hex[:8]}"
-        handle = await start_pair(self.env.client, self.task_queue, program, cohort=cohort)
+        handle = await start_pair(
+            self.env.client, self.task_queue, program, cohort=cohort, rematch=rematch
+        )
         # The introductions go out once the pair is recorded in the store; acting
         # earlier would race the workflow's own first step.
         for person in (MENTOR, MENTEE):
@@ -604,6 +608,35 @@ async def test_pause_resume_and_end_early(site: Site) -> None:
     assert snap.outcome == "ended_early"
     closed = await site.http.get(site.link(handle, "end", MENTEE))
     assert closed.status_code in (409, 410)
+
+
+async def test_an_evergreen_mentee_ending_early_can_ask_for_a_new_mentor(site: Site) -> None:
+    handle = await site.start(rematch=True)
+    mentor_page = await site.http.get(site.link(handle, "end", MENTOR))
+    assert "I'd like a new mentor" not in text_of(mentor_page)
+    # Only the mentee may ask; the mentor's request is refused and changes nothing.
+    refused = await site.http.post(
+        site.link(handle, "end", MENTOR),
+        data={"action": "end", "reason": "Moving on", "new_mentor": "yes"},
+    )
+    assert refused.status_code == 409 and "Only the mentee" in text_of(refused)
+    assert (await snapshot(handle)).outcome is None
+
+    page = await site.http.get(site.link(handle, "end", MENTEE))
+    assert "I'd like a new mentor" in text_of(page)
+    ended = await site.http.post(
+        site.link(handle, "end", MENTEE),
+        data={"action": "end", "reason": "Our schedules never meet", "new_mentor": "yes"},
+    )
+    assert ended.status_code == 200 and "next matching round" in text_of(ended)
+    await handle.result()  # closed, its outcome recorded before the workflow ends
+    engine = make_engine(site.settings.resolved_database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            row = session.get(Mentorship, handle.id)
+            assert row is not None and row.outcome == "ended_early" and row.wants_new_mentor
+    finally:
+        engine.dispose()
 
 
 # --------------------------------------------------------------------------- Temporal connection

@@ -59,7 +59,15 @@ def summary(program: ProgramConfig) -> Table:
         f"survey {_days(program.survey_window)}",
     )
     table.add_row("at risk after", f"{program.at_risk_streak} missed check-ins in a row")
-    table.add_row("applications open", _days(program.applications_window))
+    if program.evergreen:
+        review = "auto-approved" if program.rounds.auto_approve else "reviewed by HR"
+        table.add_row(
+            "intake",
+            f"evergreen: a matching round every {_days(program.rounds.every)}, {review}; "
+            f"up to {program.mentors_per_mentee} mentor(s) a mentee",
+        )
+    else:
+        table.add_row("applications open", _days(program.applications_window))
     rules = program.eligibility
     table.add_row(
         "eligibility",

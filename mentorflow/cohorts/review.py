@@ -55,8 +55,9 @@ def application_counts(session: Session, cohort: str) -> dict[ApplicationStatus,
     return {status: found.get(status, 0) for status in STATE_LABELS}
 
 
-def read_review(session: Session, cohort: str) -> CohortReview:
-    run = cohorts.latest_matching_run(session, cohort)
+def read_review(session: Session, cohort: str, round_number: int | None = None) -> CohortReview:
+    """The cohort's latest proposal (of its evergreen round ``round_number``)."""
+    run = cohorts.latest_matching_run(session, cohort, round_number)
     review = CohortReview(applications=application_counts(session, cohort))
     if run is None:
         return review

@@ -33,6 +33,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from mentorflow.consoles import is_attached
 from mentorflow.demo.display import ActivityLog, live_view, summary_view
 from mentorflow.demo.events_view import hr_events_view
+from mentorflow.demo.evergreen import EvergreenDemo, EvergreenError, EvergreenStory
 from mentorflow.demo.hr import CohortError
 from mentorflow.demo.plan import DemoPlan
 from mentorflow.demo.records import DemoRecords
@@ -43,7 +44,7 @@ from mentorflow.devstack_identity import sign_in_hint
 from mentorflow.settings import Settings
 
 #: Workflow id prefixes of a cohort's lifecycles: ``{kind}:{cohort}:…`` (alumni: cohort last).
-COHORT_WORKFLOWS = ("cohort", "application", "mentorship", "alumni")
+COHORT_WORKFLOWS = ("cohort", "application", "mentorship", "alumni", "round")
 #: Pair snapshots are queried every other second: a query per pair is a
 #: workflow task on the worker, which the pairs themselves need more.
 SNAPSHOT_EVERY = 2
@@ -142,6 +143,7 @@ async def run_demo(
             if url
         )
         records = DemoRecords(settings.resolved_database_url)
+        evergreen: EvergreenStory | str | None = None
         closed = await asyncio.to_thread(records.close_earlier_cohorts, plan.cohort_prefix, name)
         if closed:
             log.info(f"closed {closed} cohorts left open by an earlier demo", style="dim")
@@ -166,18 +168,45 @@ async def run_demo(
                     running.cancel()
                     await asyncio.gather(running, return_exceptions=True)
                     await script.close()
+                if failure is None and script.result is not None and not stop.is_set():
+                    evergreen = await evergreen_story(stack, plan, http, log)
             await closing(console, script, records, settings.var_dir)
+            if evergreen is not None:
+                evergreen_view(console, evergreen)
         finally:
             records.close()
         for problem in log.problems:
             console.print(f"[red]not accepted:[/] {problem}")
         code = verdict(console, script, failure, stopped=stop.is_set(), deadline=deadline)
+        if isinstance(evergreen, str):
+            console.print(f"[bold red]The evergreen round did not go as told: {evergreen}[/]")
+            code = code or 1
         if not stop.is_set():
             explore(console, stack)
         if (is_attached(console) if linger is None else linger) and not stop.is_set():
             console.print(f"The stack keeps running for you to explore: {links}. Ctrl-C stops it.")
             await stop.wait()
     return code
+
+
+async def evergreen_story(
+    stack: Stack, plan: DemoPlan, http: httpx.AsyncClient, log: ActivityLog
+) -> EvergreenStory | str:
+    """The evergreen program's rounds after the cohort; why not, if they failed."""
+    demo = EvergreenDemo(stack, plan.directory.parent, plan.cohort_prefix, http, log)
+    try:
+        return await demo.run()
+    except EvergreenError as exc:
+        return str(exc)
+    finally:
+        demo.close()
+
+
+def evergreen_view(console: Console, story: EvergreenStory | str) -> None:
+    if isinstance(story, EvergreenStory):
+        console.print()
+        for line in story.lines():
+            console.print(escape(line), soft_wrap=True)
 
 
 def explore(console: Console, stack: Stack) -> None:

@@ -39,6 +39,8 @@ class CohortDetails(BaseModel):
     #: People (someone applying as both counts once) by application state.
     applications: dict[ApplicationStatus, int]
     pairs: int
+    #: An evergreen program's intake, matched in rounds.
+    evergreen: bool = False
 
 
 class ApplicationRow(BaseModel):
@@ -87,6 +89,7 @@ def cohort_details(sessions: sessionmaker[Session], name: str) -> CohortDetails:
             ),
             applications=application_counts(session, name),
             pairs=pairs or 0,
+            evergreen=cohorts.cohort_program(cohort).evergreen,
         )
 
 

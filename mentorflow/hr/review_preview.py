@@ -39,11 +39,15 @@ class ReviewPreview(BaseModel):
 
 
 def preview_review(
-    sessions: sessionmaker[Session], name: str, overrides: Overrides
+    sessions: sessionmaker[Session],
+    name: str,
+    overrides: Overrides,
+    round_number: int | None = None,
 ) -> ReviewPreview:
-    """What approving the latest proposal with ``overrides`` would do."""
+    """What approving the latest proposal (of the evergreen round
+    ``round_number``) with ``overrides`` would do."""
     with sessions() as session:
-        run = cohorts.latest_matching_run(session, name)
+        run = cohorts.latest_matching_run(session, name, round_number)
         if run is None:
             raise NotFound(f"cohort {name!r} has no matching proposal yet")
         problem = MatchingInput.model_validate(run.input)

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from mentorflow.audit import AuditAction
 from mentorflow.cohorts.models import ReviewDecision
+from mentorflow.cohorts.review import CohortReview, read_review
 from mentorflow.cohorts.round_start import open_round
 from mentorflow.cohorts.rounds import RoundOpened, RoundSnapshot, round_workflow_id
 from mentorflow.cohorts.states import RoundStatus, RoundTrigger
@@ -21,6 +22,13 @@ from mentorflow.hr.errors import NotFound, Refused
 from mentorflow.models import ActionReceipt
 from mentorflow.store import cohorts, rounds
 from mentorflow.store.rounds import RoundRefused
+
+
+class RoundReview(BaseModel):
+    """Where a round's workflow is, and its proposal as the store keeps it."""
+
+    snapshot: RoundSnapshot
+    review: CohortReview
 
 
 class RoundSummary(BaseModel):
@@ -94,6 +102,15 @@ async def round_status(client: Client, cohort: str, number: int) -> RoundSnapsho
         RoundSnapshot,
         missing=_missing(cohort, number),
     )
+
+
+async def round_review(
+    sessions: sessionmaker[Session], client: Client, cohort: str, number: int
+) -> RoundReview:
+    snapshot = await round_status(client, cohort, number)
+    with sessions() as session:
+        review = read_review(session, cohort, number)
+    return RoundReview(snapshot=snapshot, review=review)
 
 
 async def review_round(

@@ -37,6 +37,7 @@ from mentorflow.web.console import pairs as console_pairs
 from mentorflow.web.console import people as console_people
 from mentorflow.web.console import programs as console_programs
 from mentorflow.web.console import review as console_review
+from mentorflow.web.console import rounds as console_rounds
 from mentorflow.web.console.actions import install_console_errors
 from mentorflow.web.deps import SettingsDep, TemplatesDep, TemporalConnector
 from mentorflow.web.errors import install_error_pages
@@ -139,6 +140,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     app.include_router(console_cohorts.router)
     app.include_router(console_applications.router)
     app.include_router(console_review.router)
+    app.include_router(console_rounds.router)
     app.include_router(console_pairs.router)
     app.include_router(console_at_risk.router)
     app.include_router(console_people.router)

@@ -4,7 +4,9 @@ with a fitting HTTP status; none of them changes anything."""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException
 
 from mentorflow.links import LinkError, LinkExpired, LinkInvalid
 from mentorflow.web.templating import message_page
@@ -67,6 +69,20 @@ async def _link_error(request: Request, exc: Exception) -> HTMLResponse:
     )
 
 
+async def _outer_http_error(request: Request, exc: Exception) -> Response:
+    """An address under ``/api/`` the API's mount does not take (its path
+    holds a newline, which the mount's pattern does not match) still answers
+    in the API's error shape, as its document promises."""
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/api/"):
+        from mentorflow.web.auth.responses import api_error
+
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        return api_error(exc.status_code, code, str(exc.detail))
+    return await http_exception_handler(request, exc)
+
+
 def install_error_pages(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _outer_http_error)
     app.add_exception_handler(PageError, _page_error)
     app.add_exception_handler(LinkError, _link_error)

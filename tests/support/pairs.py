@@ -101,9 +101,15 @@ async def start_pair(
     program: ProgramSettings,
     cohort: str = "c1",
     alumni: AlumniPromise | None = None,
+    rematch: bool = False,
 ) -> WorkflowHandle:
     pair = MentorshipInput(
-        cohort=cohort, program=program, mentor=MENTOR, mentee=MENTEE, alumni=alumni
+        cohort=cohort,
+        program=program,
+        mentor=MENTOR,
+        mentee=MENTEE,
+        alumni=alumni,
+        rematch=rematch,
     )
     return await client.start_workflow(
         MentorshipWorkflow.run, pair, id=pair.workflow_id, task_queue=task_queue

@@ -24,6 +24,7 @@ from mentorflow.web.api import (
     people,
     programs,
     review,
+    rounds,
 )
 from mentorflow.web.api.contract import install_contract
 from mentorflow.web.auth.responses import api_error, install_auth_responses
@@ -96,6 +97,7 @@ def create_api(state: State) -> FastAPI:
     api.include_router(launch.router)
     api.include_router(applications.router)
     api.include_router(review.router)
+    api.include_router(rounds.router)
     api.include_router(pairs.router)
     api.include_router(cohort_insights.router)
     api.include_router(programs.router)

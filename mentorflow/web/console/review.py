@@ -15,6 +15,7 @@ from mentorflow.hr import cohorts as hr_cohorts
 from mentorflow.hr.cohorts import CohortStatus
 from mentorflow.hr.errors import InvalidInput
 from mentorflow.hr.review_preview import ReviewPreview, preview_review
+from mentorflow.hr.rounds import RoundReview
 from mentorflow.web.auth.csrf import csrf_protected
 from mentorflow.web.auth.guard import ConsoleAccess
 from mentorflow.web.auth.responses import console_page
@@ -26,7 +27,7 @@ from mentorflow.web.deps import SessionDep, TemplatesDep
 router = APIRouter(prefix="/hr/cohorts", dependencies=[Depends(csrf_protected)])
 
 
-def _people(status: CohortStatus) -> tuple[list[str], list[str]]:
+def _people(status: CohortStatus | RoundReview) -> tuple[list[str], list[str]]:
     """The run's mentors and mentees (each one is paired, unmatched or has room)."""
     proposal = status.review.proposal
     if proposal is None:
@@ -40,14 +41,17 @@ def _people(status: CohortStatus) -> tuple[list[str], list[str]]:
     return sorted(mentors, key=status.review.who), sorted(mentees, key=status.review.who)
 
 
-def _page(
+def review_page(
     request: Request,
     templates: TemplatesDep,
     name: str,
-    status: CohortStatus,
+    status: CohortStatus | RoundReview,
     overrides: Overrides | None = None,
     preview: ReviewPreview | None = None,
+    round_number: int | None = None,
 ) -> HTMLResponse:
+    """The review page of a cohort's proposal, or of an evergreen round's
+    (``round_number``): the same page, posting to its own address."""
     mentors, mentees = _people(status)
     chosen = overrides or Overrides()
     forced = chosen.force[0] if chosen.force else None
@@ -57,6 +61,9 @@ def _page(
         templates,
         "hr/review.html",
         cohort_name=name,
+        round_number=round_number,
+        heading=f"Round {round_number} of {name}" if round_number else f"Matching review of {name}",
+        review_path=cohort_path(name, f"rounds/{round_number}" if round_number else "review"),
         snapshot=status.snapshot,
         review=status.review,
         proposal=status.review.proposal,
@@ -75,7 +82,7 @@ async def review(
 ) -> HTMLResponse:
     require_cohort(request, session, access, name)
     status = await hr_cohorts.cohort_status(store(request), await temporal(request), name)
-    return _page(request, templates, name, status)
+    return review_page(request, templates, name, status)
 
 
 def _pair(text: str) -> PairRef:
@@ -127,7 +134,7 @@ async def decide(
     if do == "preview":
         status = await hr_cohorts.cohort_status(sessions, client, name)
         verdict = preview_review(sessions, name, overrides)
-        return _page(request, templates, name, status, overrides, verdict)
+        return review_page(request, templates, name, status, overrides, verdict)
     receipt = await hr_cohorts.review_cohort(
         sessions, client, name, ReviewDecision(overrides=overrides), actor=actor(request, access)
     )
