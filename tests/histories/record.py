@@ -30,7 +30,8 @@ from mentorflow.applications.models import (
     PoolClosed,
 )
 from mentorflow.cohorts.models import CloseRequest, CohortInput, ReviewDecision
-from mentorflow.cohorts.states import ApplicationStatus, CohortStatus
+from mentorflow.cohorts.round_start import open_round
+from mentorflow.cohorts.states import ApplicationStatus, CohortStatus, RoundStatus, RoundTrigger
 from mentorflow.directory import import_directory
 from mentorflow.hris.models import HrisSyncInput
 from mentorflow.models import (
@@ -44,7 +45,7 @@ from mentorflow.models import (
     Role,
     WouldMentor,
 )
-from mentorflow.program import ManagerApproval, load_program
+from mentorflow.program import Intake, ManagerApproval, load_program
 from mentorflow.store import cohorts
 from mentorflow.store.db import make_engine, make_sessionmaker, upgrade
 from mentorflow.temporal_bins import time_skipping_server_path
@@ -78,6 +79,7 @@ from workflows.alumni import AlumniInvitationWorkflow
 from workflows.application import ApplicationWorkflow
 from workflows.cohort import CohortWorkflow
 from workflows.hris_sync import HrisSyncWorkflow
+from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
 
 HERE = Path(__file__).parent
@@ -144,12 +146,15 @@ def pair(play: Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]])
     return scenario
 
 
-def cohort_in_store(url: str, now: datetime) -> None:
-    """The example organisation, program and approved applications."""
+def cohort_in_store(url: str, now: datetime, evergreen: bool = False) -> None:
+    """The example organisation, program and approved applications (in an
+    evergreen intake of the program when ``evergreen``)."""
     engine = make_engine(url)
     with make_sessionmaker(engine).begin() as session:
         import_directory(session, EXAMPLES / "directory.csv")
         program = load_program(EXAMPLES / "program.yaml")
+        if evergreen:
+            program = program.model_copy(update={"intake": Intake.EVERGREEN})
         cohorts.create_cohort(
             session, COHORT, program, opens_at=now, closes_at=now + timedelta(days=14)
         )
@@ -248,6 +253,45 @@ async def cohort_reviewed_and_run(
     while (await handle.query(CohortWorkflow.status)).status != CohortStatus.REVIEW:
         await asyncio.sleep(0.05)
     await handle.execute_update(CohortWorkflow.review, ReviewDecision())
+    return handle
+
+
+async def round_reviewed_and_started(
+    env: WorkflowEnvironment, url: str, task_queue: str
+) -> WorkflowHandle:
+    """An evergreen intake's first round: re-run once, then approved."""
+    now = await env.get_current_time()
+    cohort_in_store(url, now, evergreen=True)
+    engine = make_engine(url)
+    try:
+        opened = await open_round(
+            env.client, make_sessionmaker(engine), task_queue, COHORT, RoundTrigger.HR, "hr"
+        )
+    finally:
+        engine.dispose()
+    run_id = (await env.client.get_workflow_handle(opened.workflow_id).describe()).run_id
+    handle = WorkflowHandle(env.client, opened.workflow_id, run_id=run_id, result_run_id=run_id)
+    for decision in (ReviewDecision(rerun=True), ReviewDecision()):
+        while (await handle.query(MatchingRoundWorkflow.status)).status != RoundStatus.REVIEW:
+            await asyncio.sleep(0.05)
+        await handle.execute_update(MatchingRoundWorkflow.review, decision)
+    return handle
+
+
+async def intake_closed(env: WorkflowEnvironment, url: str, task_queue: str) -> WorkflowHandle:
+    """An evergreen intake opened and closed by HR before any round."""
+    now = await env.get_current_time()
+    cohort_in_store(url, now, evergreen=True)
+    program = load_program(EXAMPLES / "program.yaml").model_copy(
+        update={"intake": Intake.EVERGREEN}
+    )
+    launch = CohortInput(
+        cohort=COHORT, program=program, opens_at=now, closes_at=now + timedelta(days=14)
+    )
+    handle = await env.client.start_workflow(
+        CohortWorkflow.run, launch, id=launch.workflow_id, task_queue=task_queue
+    )
+    await handle.execute_update(CohortWorkflow.close_applications, CloseRequest())
     return handle
 
 
@@ -421,6 +465,8 @@ SCENARIOS: dict[str, Scenario] = {
     "mentorship_late_answers": mentorship_late_answers,
     "application_approval_kept": application_approval_kept,
     "alumni_acceptance_kept": alumni_acceptance_kept,
+    "round_reviewed_and_started": round_reviewed_and_started,
+    "intake_closed": intake_closed,
 }
 
 
