@@ -59,7 +59,11 @@ class HrNoticeActivities:
         )
         if not pending:
             return DigestSent(
-                program_name=program_name, to=address, already_sent=gone_out, waiting=waiting
+                program_name=program_name,
+                to=address,
+                notices=0,
+                already_sent=gone_out,
+                waiting=waiting,
             )
         request = EmailRequest(
             idempotency_key=key,

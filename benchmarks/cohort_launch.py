@@ -54,6 +54,7 @@ from temporalio.worker import Worker
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bare_pairs import BareActivities, BareCohort, BareCohortWorkflow, BarePairWorkflow
+from bench_stores import drop_postgres, machine, postgres_database
 
 from mentorflow import search_attributes
 from mentorflow.cohorts.models import CloseRequest, CohortInput, ReviewDecision
@@ -69,7 +70,6 @@ from mentorflow.temporal_bins import dev_server_path
 from worker.main import running_worker
 from workflows.cohort import CohortWorkflow
 
-PG_ADMIN = os.environ.get("MENTORFLOW_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
 HEADER = "employee_id,email,name,title,department,manager_id,location,timezone,hire_date,level"
 SKILLS = ["kubernetes", "payments", "design reviews", "hiring", "data modelling", "pricing"]
 
@@ -309,41 +309,6 @@ async def run_bare(pairs: int, page_size: int, start_window: int, cached: int) -
         return Timing("bare Temporal workflows", pairs, seconds, cpu)
     finally:
         await env.shutdown()
-
-
-def postgres_database() -> tuple[str, str] | None:
-    """A fresh database (its URL, and its name to drop), or None when unreachable."""
-    import psycopg
-
-    admin = PG_ADMIN.replace("postgresql+psycopg://", "postgresql://")
-    name = f"mf_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        print(f"PostgreSQL skipped: not reachable at {PG_ADMIN} ({exc})")
-        return None
-    return f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}", name
-
-
-def drop_postgres(name: str) -> None:
-    import psycopg
-
-    admin = PG_ADMIN.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def machine() -> str:
-    model = platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{model}, {os.cpu_count()} CPUs, {memory:.0f} GiB RAM"
 
 
 async def main() -> int:

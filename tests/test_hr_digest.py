@@ -168,6 +168,11 @@ async def test_a_retried_digest_sends_nothing_more_and_later_notices_wait(
         retried = await env.run(digest.send_hr_digest, DigestRequest(day=day))
         assert [(d.notices, d.already_sent, d.waiting) for d in retried.digests] == [(3, True, 1)]
         assert len(hr_mail(smtp_server)) == 1
+        # A second run that day (another demo, HR's `hr digest`): nothing to
+        # claim, nothing sent, the new notice still waiting.
+        again = await env.run(digest.send_hr_digest, DigestRequest(day=day))
+        assert [(d.notices, d.already_sent, d.waiting) for d in again.digests] == [(0, True, 1)]
+        assert len(hr_mail(smtp_server)) == 1
         tomorrow = await env.run(digest.send_hr_digest, DigestRequest(day=day + timedelta(1)))
         assert [(d.notices, d.already_sent) for d in tomorrow.digests] == [(1, False)]
         assert len(hr_mail(smtp_server)) == 2
