@@ -2,7 +2,7 @@
 running pairs, from the store, against a cohort's matching run of the very
 same people in the same run.
 
-    .venv/bin/python benchmarks/evergreen_round.py [--waiting-mentees 8000] [--mentors 3000]
+    .venv/bin/python benchmarks/evergreen_round.py [--waiting-mentees 8500] [--mentors 3000]
         [--running 3000] [--declined 500] [--stores sqlite,postgresql] [--seed 2027]
 
 The organisation comes from ``organisation.py`` (the matching benchmark's
@@ -245,7 +245,7 @@ def bench(url: str, label: str, args: argparse.Namespace) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--waiting-mentees", type=int, default=8000)
+    parser.add_argument("--waiting-mentees", type=int, default=8500)
     parser.add_argument("--mentors", type=int, default=3000)
     parser.add_argument("--running", type=int, default=3000)
     parser.add_argument("--declined", type=int, default=500)

@@ -100,7 +100,7 @@ class EvergreenDemo:
         client, queue = self.stack.client, settings.temporal_task_queue
         await hr_cohorts.launch_cohort(self.sessions, client, queue, program, intake, actor=hr)
         self.log.info(
-            f"HR launched the evergreen intake {intake}: applications open any time", "bold"
+            f"HR launched the evergreen intake {intake}: applications at any time", "bold"
         )
         report = await import_applications(
             self.sessions, client, queue, intake, self.examples / APPLICATIONS, actor=hr
@@ -132,6 +132,8 @@ class EvergreenDemo:
             snap = await hr_rounds.round_status(client, intake, opened.number)
             if snap.status is RoundStatus.REVIEW:
                 break
+            if snap.status is RoundStatus.EMPTY:
+                raise EvergreenError(f"round {opened.number} matched nobody: {snap.note}")
             await asyncio.sleep(0.2)
         else:
             raise EvergreenError(f"round {opened.number} never reached review")

@@ -65,6 +65,17 @@ def fresh_mailbox(settings: Settings) -> None:
     shutil.rmtree(settings.mail_dir, ignore_errors=True)
 
 
+def fresh_store(settings: Settings) -> None:
+    """The demo's own SQLite store starts empty each run, like its mailbox:
+    people are never offered a partner they had before, so the pairs of an
+    earlier run would change this run's matching. A store the user named
+    (``MENTORFLOW_DATABASE_URL``) is theirs and is never touched."""
+    if settings.database_url:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        (settings.var_dir / f"mentorflow.db{suffix}").unlink(missing_ok=True)
+
+
 def log_to_file(path: Path) -> None:
     """Worker, web and sink logs go to a file: printed, they would tear through
     the live table. Warnings stay readable there after the run."""
@@ -123,6 +134,7 @@ async def run_demo(
     name = f"{plan.cohort_prefix}-{datetime.now():%Y%m%d-%H%M%S}"
     stop = stop_signals()
     fresh_mailbox(settings)
+    fresh_store(settings)
     log_file = settings.var_dir / "demo.log"
     log_to_file(log_file)
     console.print(
