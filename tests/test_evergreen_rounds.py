@@ -8,11 +8,12 @@ without HR, the reason stored."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
@@ -29,6 +30,7 @@ from mentorflow.hr.audited import Actor
 from mentorflow.hr.errors import Refused
 from mentorflow.models import EndRequest, IntroductionAnswer, Outcome, mentorship_workflow_id
 from mentorflow.program import ProgramConfig
+from mentorflow.settings import Settings
 from mentorflow.store.db import make_engine, make_sessionmaker
 from mentorflow.store.schema import Application, Mentorship
 from tests.conftest import SmtpServer
@@ -140,18 +142,30 @@ async def launched_intake(
     await until(lambda: statuses(sessions, cohort), lambda s: s == {ApplicationStatus.APPROVED})
 
 
+@pytest.fixture
+def sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(sqlite_url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sqlite_url: str, smtp_server: SmtpServer) -> Settings:
+    return settings_for(tmp_path, sqlite_url, smtp_server.port)
+
+
 async def test_a_declined_mentee_and_one_asking_for_a_new_mentor_are_matched_again(
     dev_env: WorkflowEnvironment,
     smtp_server: SmtpServer,
-    sqlite_url: str,
+    sessions: sessionmaker[Session],
+    settings: Settings,
     task_queue: str,
     tmp_path: Path,
 ) -> None:
     client = dev_env.client
     cohort = f"ever-{task_queue[-8:]}"
-    settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
-    engine = make_engine(sqlite_url)
-    sessions = make_sessionmaker(engine)
     async with worker_for(client, settings, task_queue):
         await launched_intake(sessions, client, task_queue, cohort, evergreen(), tmp_path)
 
@@ -203,21 +217,17 @@ async def test_a_declined_mentee_and_one_asking_for_a_new_mentor_are_matched_aga
         assert [r.number for r in listed] == [4, 3, 2, 1]
         assert [r.pairs for r in listed] == [0, 1, 1, 2]
         assert listed[-1].requested_by == HR.who
-    engine.dispose()
 
 
 async def test_rounds_run_on_the_schedule_and_auto_approve_with_the_reason_kept(
     dev_env: WorkflowEnvironment,
-    smtp_server: SmtpServer,
-    sqlite_url: str,
+    sessions: sessionmaker[Session],
+    settings: Settings,
     task_queue: str,
     tmp_path: Path,
 ) -> None:
     client = dev_env.client
     cohort = f"auto-{task_queue[-8:]}"
-    settings = settings_for(tmp_path, sqlite_url, smtp_server.port)
-    engine = make_engine(sqlite_url)
-    sessions = make_sessionmaker(engine)
     program = evergreen(rounds={"every": "PT3S", "auto_approve": True})
     async with worker_for(client, settings, task_queue):
         await launched_intake(sessions, client, task_queue, cohort, program, tmp_path)
@@ -244,4 +254,3 @@ async def test_rounds_run_on_the_schedule_and_auto_approve_with_the_reason_kept(
             raise AssertionError("a round opened in a closed intake")
         schedules = [s.id async for s in await client.list_schedules()]
         assert rounds_schedule_id(cohort) not in schedules
-    engine.dispose()

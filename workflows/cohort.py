@@ -25,7 +25,6 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
@@ -60,15 +59,8 @@ with workflow.unsafe.imports_passed_through():
         PairClosed,
     )
     from workflows.mentorship import MentorshipWorkflow
+    from workflows.steps import MATCHING_TIMEOUT, step
 
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=5),
-    non_retryable_error_types=["OverrideError", "CohortStoreError", "UnknownCohort"],
-)
-# Matching thousands of people is CPU work measured in seconds, not minutes.
-MATCHING_TIMEOUT = timedelta(minutes=10)
-STEP_TIMEOUT = timedelta(minutes=2)
 #: A page of pair starts: a few hundred client calls, heartbeated.
 START_PAGE_TIMEOUT = timedelta(minutes=10)
 #: Pairs report their close by signal; the store is counted this often
@@ -414,18 +406,5 @@ class CohortWorkflow:
             CohortStatusRecord(cohort=self._input.cohort, status=status),
         )
 
-    async def _activity(
-        self,
-        method: Any,
-        arg: Any,
-        *,
-        start_to_close: timedelta = STEP_TIMEOUT,
-        heartbeat_timeout: timedelta | None = None,
-    ) -> Any:
-        return await workflow.execute_activity_method(
-            method,
-            arg,
-            start_to_close_timeout=start_to_close,
-            heartbeat_timeout=heartbeat_timeout,
-            retry_policy=RETRY,
-        )
+    async def _activity(self, method: Any, arg: Any, **timeouts: Any) -> Any:
+        return await step(method, arg, **timeouts)

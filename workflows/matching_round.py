@@ -18,7 +18,6 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -37,14 +36,8 @@ with workflow.unsafe.imports_passed_through():
     from mentorflow.cohorts.rounds import RoundInput, RoundRecord, RoundRef, RoundSnapshot
     from mentorflow.cohorts.states import RoundStatus
     from mentorflow.models import ActionReceipt
+    from workflows.steps import MATCHING_TIMEOUT, step
 
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=5),
-    non_retryable_error_types=["OverrideError", "CohortStoreError", "UnknownCohort"],
-)
-STEP_TIMEOUT = timedelta(minutes=2)
-MATCHING_TIMEOUT = timedelta(minutes=10)
 LONG_STEP = timedelta(minutes=30)
 
 
@@ -215,18 +208,5 @@ class MatchingRoundWorkflow:
             ),
         )
 
-    async def _activity(
-        self,
-        method: Any,
-        arg: Any,
-        *,
-        start_to_close: timedelta = STEP_TIMEOUT,
-        heartbeat_timeout: timedelta | None = None,
-    ) -> Any:
-        return await workflow.execute_activity_method(
-            method,
-            arg,
-            start_to_close_timeout=start_to_close,
-            heartbeat_timeout=heartbeat_timeout,
-            retry_policy=RETRY,
-        )
+    async def _activity(self, method: Any, arg: Any, **timeouts: Any) -> Any:
+        return await step(method, arg, **timeouts)

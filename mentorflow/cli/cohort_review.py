@@ -239,12 +239,7 @@ def approve(
     A forced pair that breaks one of the program's hard rules (reporting line,
     shared language, ...) is refused unless --override-rule gives the reason,
     which is kept with the approval and shown by `cohort status`."""
-    overrides = Overrides(
-        drop=[_pair(p) for p in drop],
-        force=[_pair(p) for p in force],
-        rule_overrides=[_rule_override(text) for text in override_rule],
-    )
-    decision = ReviewDecision(rerun=rerun, overrides=overrides)
+    decision = review_decision(drop, force, override_rule, rerun)
 
     async def main() -> int:
         settings = get_settings()
@@ -261,6 +256,18 @@ def approve(
         return 0
 
     exit_after(main())
+
+
+def review_decision(
+    drop: list[str], force: list[str], override_rule: list[str], rerun: bool
+) -> ReviewDecision:
+    """HR's decision as the options of `cohort approve` and `round approve` say it."""
+    overrides = Overrides(
+        drop=[_pair(p) for p in drop],
+        force=[_pair(p) for p in force],
+        rule_overrides=[_rule_override(text) for text in override_rule],
+    )
+    return ReviewDecision(rerun=rerun, overrides=overrides)
 
 
 def _rule_override(text: str) -> RuleOverride:

@@ -8,10 +8,9 @@ import json
 
 import typer
 
-from mentorflow.cli.cohort_review import _client, _pair, _rule_override
+from mentorflow.cli.cohort_review import _client, review_decision
 from mentorflow.cli.running import exit_after, print_hr_error
 from mentorflow.cli.store import store_sessions
-from mentorflow.cohorts.models import Overrides, ReviewDecision
 from mentorflow.consoles import console
 from mentorflow.hr import rounds as hr_rounds
 from mentorflow.hr.audited import Actor
@@ -120,14 +119,7 @@ def approve(
     rerun: bool = typer.Option(False, "--rerun", help="Run matching again instead."),
 ) -> None:
     """Approve the round's proposal (with overrides), or ask for a re-run."""
-    decision = ReviewDecision(
-        rerun=rerun,
-        overrides=Overrides(
-            drop=[_pair(p) for p in drop],
-            force=[_pair(p) for p in force],
-            rule_overrides=[_rule_override(text) for text in override_rule],
-        ),
-    )
+    decision = review_decision(drop, force, override_rule, rerun)
 
     async def main() -> int:
         settings = get_settings()
